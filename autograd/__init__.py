@@ -1,0 +1,21 @@
+"""chainrule's autograd: a scalar reverse-mode automatic-differentiation engine.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0); y = x * x + 3 * x
+    >>> y.backward(); x.grad
+    7.0
+"""
+from .backward import grad, hessian, topological_order
+from .check import GradcheckReport, gradcheck, gradgradcheck
+from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
+from .value import Value, is_grad_enabled, no_grad
+
+# Lets `nn` (and anyone) tell this package from another distribution's `autograd`.
+__chainrule__ = True
+__version__ = "0.1.0"
+
+__all__ = [
+    "Value", "grad", "hessian", "topological_order", "no_grad", "is_grad_enabled",
+    "gradcheck", "gradgradcheck", "GradcheckReport",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
+]

@@ -1,0 +1,106 @@
+"""The backward interpreter: topological order, then the chain rule from the output back.
+
+One walk serves both `Value.backward()` and `grad()`. Local derivatives come from each node's
+rule: computed on floats for ordinary gradients, or on the Values themselves when
+`create_graph=True`, which records the backward pass as a graph of its own (higher order).
+"""
+from numbers import Real
+
+from .value import Value, describe
+
+
+def topological_order(root):
+    """Every node `root` depends on, each after all of its parents; `root` is last.
+
+    Iterative depth-first search (no recursion limit), parents visited in order, so the order
+    and every sum of gradients is the same from run to run.
+    """
+    order = []
+    visited = {root}
+    stack = [(root, iter(root._parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent not in visited:
+                visited.add(parent)
+                stack.append((parent, iter(parent._parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _local_derivatives(node, create_graph):
+    rule, parents = node._rule, node._parents
+    try:
+        if create_graph:
+            return rule.partials(*parents, node)
+        return rule.partials(*[p.data for p in parents], node.data)
+    except (ZeroDivisionError, OverflowError) as error:
+        # e.g. sqrt at 0: the slope is infinite. Say where, rather than hand back inf or nan.
+        raise type(error)(
+            f"backward through {describe(rule, [p.data for p in parents])}: the derivative "
+            f"is infinite or too large here ({error})"
+        ) from None
+
+
+def _gradients(output, create_graph):
+    """{node: d output / d node} for every node `output` depends on."""
+    gradients = {output: Value(1.0) if create_graph else 1.0}
+    for node in reversed(topological_order(output)):
+        if not node._parents:
+            continue
+        upstream = gradients[node]
+        for parent, local in zip(node._parents, _local_derivatives(node, create_graph)):
+            if create_graph and type(local) is float and local == 1.0:
+                contribution = upstream  # keep the recorded graph free of "* 1.0" nodes
+            else:
+                contribution = local * upstream
+            previous = gradients.get(parent)
+            gradients[parent] = contribution if previous is None else previous + contribution
+    return gradients
+
+
+def backward(output):
+    """Add d output / d node to `.grad` of every node `output` depends on (itself included)."""
+    _check_output(output)
+    for node, gradient in _gradients(output, create_graph=False).items():
+        node.grad += gradient
+
+
+def grad(output, inputs, create_graph=False):
+    """The gradients of `output` with respect to `inputs`, leaving every `.grad` untouched.
+
+    `inputs` is a Value or a sequence of Values; the answer is a Value or a list of Values to
+    match. An input that `output` does not depend on gets 0. With `create_graph=True` the
+    gradients are recorded as graphs of their own, so they can be differentiated again
+    (second and higher derivatives, Hessian-vector products, Newton's method).
+    """
+    _check_output(output)
+    single = isinstance(inputs, Value)
+    inputs = [inputs] if single else list(inputs)
+    for position, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad() inputs must be Values; input {position} is "
+                            f"{type(x).__name__}: {x!r}")
+    gradients = _gradients(output, create_graph)
+    result = [_as_value(gradients.get(x, 0.0)) for x in inputs]
+    return result[0] if single else result
+
+
+def hessian(output, inputs):
+    """The matrix of second derivatives d²output / d inputs[i] d inputs[j], as lists of floats."""
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    first = grad(output, inputs, create_graph=True)
+    return [[g.data for g in grad(gi, inputs)] for gi in first]
+
+
+def _as_value(gradient):
+    return gradient if isinstance(gradient, Value) else Value(gradient)
+
+
+def _check_output(output):
+    if not isinstance(output, Value):
+        kind = "a number" if isinstance(output, Real) else type(output).__name__
+        raise TypeError(f"gradients are taken of a Value, got {kind}: {output!r}")

@@ -1,0 +1,148 @@
+"""Gradient checking: the engine's derivatives against central finite differences.
+
+    (f(x + eps) - f(x - eps)) / (2 eps)
+
+approximates f'(x) with an error of order eps² (plus rounding of order 1e-16 / eps), from
+nothing but evaluations of f: an independent check on every rule in the table.
+"""
+import inspect
+from numbers import Real
+
+from .backward import grad
+from .value import Value, no_grad
+
+
+class GradcheckReport:
+    """What gradcheck found: one row per derivative, the worst first in `worst`.
+
+    True when every derivative agrees, so `assert gradcheck(f, [1.0, 2.0])` works; print it
+    (or show it in a notebook) for the table.
+    """
+
+    def __init__(self, title, rows, atol, rtol):
+        self.title = title
+        self.rows = rows  # dicts: name, analytic, numeric, error, allowed, ok
+        self.atol = atol
+        self.rtol = rtol
+
+    @property
+    def ok(self):
+        return all(row["ok"] for row in self.rows)
+
+    @property
+    def worst(self):
+        """The row whose error is largest against what is allowed (None if there are none)."""
+        return max(self.rows, key=lambda row: row["error"] / row["allowed"], default=None)
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        verdict = "passed" if self.ok else "FAILED"
+        lines = [f"{self.title} {verdict}: {len(self.rows)} derivatives, "
+                 f"allowed |analytic - numeric| <= {self.atol:g} + {self.rtol:g} * |numeric|"]
+        worst = self.worst
+        if worst is not None:
+            lines.append(f"worst: {worst['name']}  analytic {worst['analytic']:.10g}  "
+                         f"numeric {worst['numeric']:.10g}  error {worst['error']:.3g}")
+        lines.append(f"  {'derivative':<16}{'analytic':>20}{'numeric':>20}{'error':>11}  ok")
+        for row in self.rows:
+            lines.append(f"  {row['name']:<16}{row['analytic']:>20.12g}{row['numeric']:>20.12g}"
+                         f"{row['error']:>11.3g}  {'yes' if row['ok'] else 'NO'}")
+        return "\n".join(lines)
+
+
+def _row(name, analytic, numeric, atol, rtol):
+    error = abs(analytic - numeric)
+    allowed = atol + rtol * abs(numeric)
+    return {"name": name, "analytic": analytic, "numeric": numeric, "error": error,
+            "allowed": allowed, "ok": error <= allowed}
+
+
+def _floats(inputs):
+    if isinstance(inputs, (Value, Real)):
+        inputs = [inputs]
+    numbers = []
+    for position, x in enumerate(inputs):
+        if isinstance(x, Value):
+            numbers.append(x.data)
+        elif isinstance(x, Real):
+            numbers.append(float(x))
+        else:
+            raise TypeError(f"gradcheck inputs must be numbers or Values; input {position} is "
+                            f"{type(x).__name__}: {x!r}")
+    return numbers
+
+
+def _input_names(f, count):
+    """f's own parameter names when they fit (w, b), else x0, x1, ..."""
+    try:
+        names = [p.name for p in inspect.signature(f).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return names if len(names) == count else [f"x{i}" for i in range(count)]
+
+
+def _call(f, values):
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}: {out!r}")
+    return out
+
+
+def _central_difference(g, point, j, eps):
+    """(g(point with x_j + eps) - g(point with x_j - eps)) / 2 eps, for g returning a list."""
+    plus, minus = list(point), list(point)
+    plus[j] += eps
+    minus[j] -= eps
+    return [(a - b) / (2 * eps) for a, b in zip(g(plus), g(minus))]
+
+
+def _check_failure(report, raise_on_failure):
+    if raise_on_failure and not report.ok:
+        raise AssertionError(repr(report))
+    return report
+
+
+def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=False):
+    """Compare d f / d x_i from the engine with central finite differences.
+
+    `f(*values)` takes one Value per input and returns a Value; `inputs` are the numbers (or
+    Values) to check at. Returns a GradcheckReport (true when all agree); with
+    `raise_on_failure=True` a mismatch raises AssertionError showing the report.
+    """
+    point = _floats(inputs)
+    values = [Value(x) for x in point]
+    analytic = grad(_call(f, values), values)
+
+    @no_grad()
+    def f_of(xs):
+        return [_call(f, [Value(x) for x in xs]).data]
+
+    names = _input_names(f, len(point))
+    rows = [_row(f"d/d{names[i]}", analytic[i].data, _central_difference(f_of, point, i, eps)[0],
+                 atol, rtol) for i in range(len(point))]
+    return _check_failure(GradcheckReport("gradcheck", rows, atol, rtol), raise_on_failure)
+
+
+def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=False):
+    """Second order: the engine's d²f / dx_i dx_j (from create_graph=True) against central
+    finite differences of its own first derivatives."""
+    point = _floats(inputs)
+    values = [Value(x) for x in point]
+    first = grad(_call(f, values), values, create_graph=True)
+    analytic = [grad(first[i], values) for i in range(len(point))]
+
+    def first_derivatives(xs):
+        xs_values = [Value(x) for x in xs]
+        return [g.data for g in grad(_call(f, xs_values), xs_values)]
+
+    names = _input_names(f, len(point))
+    rows = []
+    for j in range(len(point)):
+        column = _central_difference(first_derivatives, point, j, eps)
+        for i in range(len(point)):
+            rows.append(_row(f"d2/d{names[i]}d{names[j]}", analytic[i][j].data, column[i], atol, rtol))
+    return _check_failure(GradcheckReport("gradgradcheck", rows, atol, rtol), raise_on_failure)
+

@@ -1,0 +1,94 @@
+"""Elementary functions that work on floats, on Values and on numpy arrays alike.
+
+The rule table (`ops.py`) writes every value and every local derivative with these helpers and
+plain arithmetic, so one rule serves three interpreters:
+
+- a float goes to `math` (the forward pass and the plain backward pass),
+- a `Value` goes to its own method, so the derivative is recorded as a graph (create_graph),
+- a numpy array goes to numpy (a traced graph replayed over a whole batch).
+"""
+import math
+
+import numpy as np
+
+_NUMBER = (float, int)
+_ARRAY = (np.ndarray, np.generic)
+
+
+def _sigmoid_float(x):
+    # Two forms so that exp never sees a large positive argument.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus_float(x):
+    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): exact and never overflows.
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sigmoid_array(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _softplus_array(x):
+    return np.logaddexp(0.0, x)
+
+
+def _elementary(name, on_float, on_array):
+    def function(x):
+        if isinstance(x, _NUMBER):
+            return on_float(x)
+        if isinstance(x, _ARRAY):
+            return on_array(x)
+        return getattr(x, name)()  # a Value: record the operation
+
+    function.__name__ = name
+    function.__doc__ = f"{name}(x) for a float, a Value or a numpy array."
+    return function
+
+
+exp = _elementary("exp", math.exp, np.exp)
+log = _elementary("log", math.log, np.log)
+sqrt = _elementary("sqrt", math.sqrt, np.sqrt)
+tanh = _elementary("tanh", math.tanh, np.tanh)
+sin = _elementary("sin", math.sin, np.sin)
+cos = _elementary("cos", math.cos, np.cos)
+sigmoid = _elementary("sigmoid", _sigmoid_float, _sigmoid_array)
+softplus = _elementary("softplus", _softplus_float, _softplus_array)
+
+
+# Piecewise helpers. Their own derivative is zero wherever it exists, so on a Value they return
+# a plain float: a constant in the recorded graph.
+
+def plain(x):
+    """The number inside a Value; anything else as it is."""
+    return x if isinstance(x, _NUMBER + _ARRAY) else x.data
+
+
+def step(x):
+    """1 where x > 0, else 0 (the derivative of relu; 0 at 0, like PyTorch)."""
+    if isinstance(x, _ARRAY):
+        return (x > 0).astype(float)
+    return 1.0 if plain(x) > 0 else 0.0
+
+
+def sign(x):
+    """-1, 0 or 1 (the derivative of abs; 0 at 0, like PyTorch)."""
+    if isinstance(x, _ARRAY):
+        return np.sign(x)
+    x = plain(x)
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+def where(condition, if_true, if_false):
+    """`if_true` where condition holds, else `if_false`; elementwise on arrays."""
+    if isinstance(condition, _ARRAY):
+        return np.where(condition, if_true, if_false)
+    return if_true if condition else if_false
+
+
+def is_zero(x):
+    """Numeric test for zero (a Value's `==` compares identity, not data)."""
+    return plain(x) == 0

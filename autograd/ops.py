@@ -1,0 +1,125 @@
+"""The rule table: every operation defined once, its value and its local derivatives side by side.
+
+A rule has
+- `value(*inputs)`: the output,
+- `partials(*inputs, out)`: the local derivative ∂out/∂input for each input, in input order,
+- `check(*inputs)` (optional): raises a clear error where the operation has no real value.
+
+`value` and `partials` use only arithmetic and the helpers of `elementary`, so the same rule runs
+on floats (forward, plain backward), on Values (derivatives that are themselves differentiable)
+and on numpy arrays (batched replay). `check` sees floats only.
+"""
+import functools
+import math
+
+from .elementary import (
+    cos, exp, is_zero, log, plain, sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
+)
+
+
+class Rule:
+    __slots__ = ("name", "value", "partials", "check")
+
+    def __init__(self, name, value, partials, check=None):
+        self.name = name
+        self.value = value
+        self.partials = partials
+        self.check = check
+
+    def __repr__(self):
+        return f"Rule({self.name!r})"
+
+
+# ---- domain checks: a clear error instead of complex, nan or a silently wrong number ----
+
+def _check_divisor(a, b):
+    if b == 0:
+        raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
+
+
+def _check_log(x):
+    if x <= 0:
+        raise ValueError(f"log of a non-positive number: log({x!r}) has no real value")
+
+
+def _check_sqrt(x):
+    if x < 0:
+        raise ValueError(f"sqrt of a negative number: sqrt({x!r}) has no real value")
+
+
+def _check_power(base, exponent):
+    if base < 0 and math.isfinite(exponent) and not exponent.is_integer():
+        raise ValueError(
+            f"negative base to a fractional power: ({base!r}) ** {exponent!r} has no real value"
+        )
+    if base == 0 and exponent < 0:
+        raise ZeroDivisionError(f"zero to a negative power: 0.0 ** {exponent!r} divides by zero")
+
+
+# ---- the table ----
+
+ADD = Rule("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
+SUB = Rule("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0))
+MUL = Rule("*", lambda a, b: a * b, lambda a, b, out: (b, a))
+DIV = Rule("/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), _check_divisor)
+NEG = Rule("neg", lambda x: -x, lambda x, out: (-1.0,))
+
+EXP = Rule("exp", exp, lambda x, out: (out,))
+LOG = Rule("log", log, lambda x, out: (1.0 / x,), _check_log)
+SQRT = Rule("sqrt", sqrt, lambda x, out: (0.5 / out,), _check_sqrt)
+ABS = Rule("abs", abs, lambda x, out: (sign(x),))
+SIN = Rule("sin", sin, lambda x, out: (cos(x),))
+COS = Rule("cos", cos, lambda x, out: (-sin(x),))
+
+TANH = Rule("tanh", tanh, lambda x, out: (1.0 - out * out,))
+SIGMOID = Rule("sigmoid", sigmoid, lambda x, out: (out * (1.0 - out),))
+SOFTPLUS = Rule("softplus", softplus, lambda x, out: (sigmoid(x),))
+# relu keeps NaN as NaN (x > 0 is False for NaN, x <= 0 too) rather than hiding it as 0.
+RELU = Rule("relu", lambda x: where(x <= 0, 0.0, x), lambda x, out: (step(x),))
+
+
+def _power_partials(base, exponent, out):
+    # d/d base: exponent * base ** (exponent - 1), and 0 for exponent 0 (as PyTorch).
+    d_base = 0.0 if is_zero(exponent) else exponent * base ** (exponent - 1.0)
+    # d/d exponent: out * log(base). At base 0 the output is flat (0 ** b = 0 for b > 0).
+    if is_zero(base):
+        d_exponent = 0.0
+    elif base < 0:
+        raise ValueError(
+            f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
+            "positive base: a negative number to a real power has no real value"
+        )
+    else:
+        d_exponent = out * log(base)
+    return (d_base, d_exponent)
+
+
+POW = Rule("**", lambda base, exponent: base ** exponent, _power_partials, _check_power)
+
+
+@functools.lru_cache(maxsize=1024)
+def power(exponent):
+    """The rule for x ** exponent with a fixed number as the exponent."""
+    exponent = float(exponent)
+
+    def check(x):
+        _check_power(x, exponent)
+
+    def partials(x, out):
+        if exponent == 0:
+            return (0.0,)
+        return (exponent * x ** (exponent - 1.0),)
+
+    name = f"**{exponent:g}"
+    return Rule(name, lambda x: x ** exponent, partials, check)
+
+
+@functools.lru_cache(maxsize=1024)
+def leaky_relu(slope):
+    """The rule for leaky_relu with a fixed negative slope (slope at 0, as PyTorch)."""
+    slope = float(slope)
+    return Rule(
+        f"leaky_relu({slope:g})",
+        lambda x: where(x > 0, x, slope * x),
+        lambda x, out: (where(x > 0, 1.0, slope),),
+    )

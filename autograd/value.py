@@ -1,0 +1,274 @@
+"""`Value`: a float, its gradient, and the operation that made it — the node of a computation graph.
+
+Each operation looks its rule up in `ops.py`, computes the value on floats (with the rule's domain
+check first, so bad input is a clear error), and records a new node holding the rule and its
+parents in order. Nothing else is stored: the local derivatives are computed by the rule when a
+backward pass needs them, on floats or on Values.
+"""
+import contextvars
+import functools
+import math
+import numbers
+
+from . import ops
+
+# ---- recording on and off (per thread and per asyncio task) ----
+
+_grad_enabled = contextvars.ContextVar("chainrule_grad_enabled", default=True)
+
+
+def is_grad_enabled():
+    """True unless inside `no_grad()`."""
+    return _grad_enabled.get()
+
+
+class no_grad:
+    """Operations inside `with no_grad():` (or a function decorated `@no_grad()`) record nothing.
+
+    Their results are plain leaf Values: cheaper, and a backward pass stops there. The setting
+    belongs to the current thread (and asyncio task), so other threads keep recording.
+    """
+
+    def __init__(self):
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_grad_enabled.set(False))
+        return self
+
+    def __exit__(self, *exc_info):
+        _grad_enabled.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def without_recording(*args, **kwargs):
+            with no_grad():
+                return function(*args, **kwargs)
+
+        return without_recording
+
+
+# ---- the node ----
+
+def _as_float(data):
+    if type(data) is float:
+        return data
+    if isinstance(data, Value):
+        raise TypeError("Value() takes a number, got a Value: use value.data or value.detach()")
+    if isinstance(data, numbers.Real):
+        return float(data)
+    raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
+
+
+class Value:
+    """A scalar in a computation graph: `.data` (float) and `.grad` (float, 0 until backward).
+
+    NaN and infinite data are accepted and follow IEEE arithmetic; what is checked is that
+    finite inputs never give complex, NaN or infinite results silently.
+    """
+
+    __slots__ = ("data", "grad", "label", "_rule", "_parents", "__weakref__")
+
+    def __init__(self, data, label=None):
+        self.data = _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._rule = None
+        self._parents = ()
+
+    # -- what the graph looks like from outside --
+
+    @property
+    def parents(self):
+        """The inputs of the operation that made this Value, in order (empty for a leaf)."""
+        return self._parents
+
+    @property
+    def op(self):
+        """The name of the operation that made this Value ('' for a leaf)."""
+        return self._rule.name if self._rule is not None else ""
+
+    # micrograd's names, so drawing code written for micrograd keeps working.
+    _prev = parents
+    _op = op
+
+    def __repr__(self):
+        label = f", label={self.label!r}" if self.label is not None else ""
+        return f"Value(data={self.data}, grad={self.grad}{label})"
+
+    # -- arithmetic; the other operand may be a number --
+
+    def __add__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.ADD, self, other)
+
+    def __radd__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.ADD, other, self)
+
+    def __sub__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.SUB, self, other)
+
+    def __rsub__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.SUB, other, self)
+
+    def __mul__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.MUL, self, other)
+
+    def __rmul__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.MUL, other, self)
+
+    def __truediv__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.DIV, self, other)
+
+    def __rtruediv__(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(ops.DIV, other, self)
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Value):
+            return _apply(ops.POW, self, exponent)
+        if isinstance(exponent, numbers.Real):
+            return _apply(ops.power(exponent), self)
+        return NotImplemented
+
+    def __rpow__(self, base):
+        base = _operand(base)
+        return NotImplemented if base is None else _apply(ops.POW, base, self)
+
+    def __neg__(self):
+        return _apply(ops.NEG, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _apply(ops.ABS, self)
+
+    # -- functions --
+
+    def abs(self):
+        return _apply(ops.ABS, self)
+
+    def exp(self):
+        return _apply(ops.EXP, self)
+
+    def log(self):
+        return _apply(ops.LOG, self)
+
+    def sqrt(self):
+        return _apply(ops.SQRT, self)
+
+    def sin(self):
+        return _apply(ops.SIN, self)
+
+    def cos(self):
+        return _apply(ops.COS, self)
+
+    def tanh(self):
+        return _apply(ops.TANH, self)
+
+    def sigmoid(self):
+        return _apply(ops.SIGMOID, self)
+
+    def softplus(self):
+        return _apply(ops.SOFTPLUS, self)
+
+    def relu(self):
+        return _apply(ops.RELU, self)
+
+    def leaky_relu(self, slope=0.01):
+        return _apply(ops.leaky_relu(slope), self)
+
+    # -- comparisons look at the data; == and hash stay by identity (Values go in sets) --
+
+    def __lt__(self, other):
+        return self.data < _plain(other)
+
+    def __le__(self, other):
+        return self.data <= _plain(other)
+
+    def __gt__(self, other):
+        return self.data > _plain(other)
+
+    def __ge__(self, other):
+        return self.data >= _plain(other)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    # -- gradients --
+
+    def backward(self):
+        """Fill `.grad` of this Value and every Value it depends on with d(self)/d(node).
+
+        Gradients *accumulate*, as in micrograd and PyTorch: a second call adds the same
+        gradients again (exactly twice the first). Set `.grad = 0` (or use a module's
+        `zero_grad()`) before each new pass.
+        """
+        from .backward import backward
+
+        backward(self)
+
+    def detach(self):
+        """The same number as a new leaf: nothing flows back through it."""
+        return Value(self.data, label=self.label)
+
+
+def _operand(other):
+    """A Value for a Value or a real number; None for anything else (-> NotImplemented)."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, numbers.Real):
+        return Value(float(other))
+    return None
+
+
+def _plain(other):
+    if isinstance(other, Value):
+        return other.data
+    return other
+
+
+def _apply(rule, *inputs):
+    """The forward interpreter: value on floats, checked, then recorded as a new node."""
+    xs = [x.data for x in inputs]
+    if rule.check is not None:
+        rule.check(*xs)
+    try:
+        data = rule.value(*xs)
+    except OverflowError:
+        raise OverflowError(_overflow_message(rule, xs)) from None
+    if not math.isfinite(data) and all(math.isfinite(x) for x in xs):
+        raise OverflowError(_overflow_message(rule, xs))
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = None
+    if _grad_enabled.get():
+        out._rule = rule
+        out._parents = inputs
+    else:
+        out._rule = None
+        out._parents = ()
+    return out
+
+
+def describe(rule, xs):
+    """How an operation reads in a message: 'exp(1000.0)', '2.0 * 3.0'."""
+    if len(xs) == 2 and rule.name in ("+", "-", "*", "/", "**"):
+        return f"{xs[0]!r} {rule.name} {xs[1]!r}"
+    if rule.name.startswith("**"):
+        return f"{xs[0]!r} {rule.name}"
+    return f"{rule.name}({', '.join(repr(x) for x in xs)})"
+
+
+def _overflow_message(rule, xs):
+    return (f"{describe(rule, xs)} overflows: the result is beyond the largest float "
+            f"(about {1.8e308:g})")
