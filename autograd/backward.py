@@ -4,6 +4,7 @@ One walk serves both `Value.backward()` and `grad()`. Local derivatives come fro
 rule: computed on floats for ordinary gradients, or on the Values themselves when
 `create_graph=True`, which records the backward pass as a graph of its own (higher order).
 """
+import math
 from numbers import Real
 
 from .value import Value, describe
@@ -59,7 +60,21 @@ def _gradients(output, create_graph):
                 contribution = local * upstream
             previous = gradients.get(parent)
             gradients[parent] = contribution if previous is None else previous + contribution
+    if not create_graph:  # recorded arithmetic checks itself; plain floats overflow silently
+        _check_finite(gradients)
     return gradients
+
+
+def _check_finite(gradients):
+    """Finite data must not give an infinite or NaN gradient without a word."""
+    bad = next((node for node, g in gradients.items() if not math.isfinite(g)), None)
+    if bad is None or not all(math.isfinite(node.data) for node in gradients):
+        return  # all finite, or the data itself holds inf/NaN: IEEE arithmetic applies
+    name = repr(bad.label) if bad.label is not None else f"the {bad.op or 'leaf'} node"
+    raise OverflowError(
+        f"the gradient with respect to {name} (data {bad.data!r}) is {gradients[bad]!r}: "
+        f"it overflowed the largest float (about 1.8e308) although every value is finite"
+    )
 
 
 def backward(output):

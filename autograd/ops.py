@@ -32,6 +32,13 @@ class Rule:
 
 # ---- domain checks: a clear error instead of complex, nan or a silently wrong number ----
 
+class DomainError(ValueError, ArithmeticError):
+    """An operation asked for where it has no real value, such as log(-1) or (-8) ** (1/3).
+
+    Both a ValueError (what `math.log(-1)` raises) and an ArithmeticError, so either catches it.
+    """
+
+
 def _check_divisor(a, b):
     if b == 0:
         raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
@@ -39,17 +46,17 @@ def _check_divisor(a, b):
 
 def _check_log(x):
     if x <= 0:
-        raise ValueError(f"log of a non-positive number: log({x!r}) has no real value")
+        raise DomainError(f"log of a non-positive number: log({x!r}) has no real value")
 
 
 def _check_sqrt(x):
     if x < 0:
-        raise ValueError(f"sqrt of a negative number: sqrt({x!r}) has no real value")
+        raise DomainError(f"sqrt of a negative number: sqrt({x!r}) has no real value")
 
 
 def _check_power(base, exponent):
     if base < 0 and math.isfinite(exponent) and not exponent.is_integer():
-        raise ValueError(
+        raise DomainError(
             f"negative base to a fractional power: ({base!r}) ** {exponent!r} has no real value"
         )
     if base == 0 and exponent < 0:
@@ -85,7 +92,7 @@ def _power_partials(base, exponent, out):
     if is_zero(base):
         d_exponent = 0.0
     elif base < 0:
-        raise ValueError(
+        raise DomainError(
             f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
             "positive base: a negative number to a real power has no real value"
         )

@@ -1,0 +1,109 @@
+"""Every operation of the engine, the same operation in PyTorch, and the points to test it at.
+
+Shared by the reference tests (against torch float64) and the finite-difference tests. Each
+case's `points` include edge ones (zero, kinks, huge and tiny magnitudes) for the comparison
+with torch; `smooth_points` are where the function is smooth and of moderate size, for finite
+differences.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Case:
+    name: str
+    ours: object          # f(*Values) -> Value
+    theirs: object        # f(*tensors) -> tensor (imports torch lazily)
+    points: list
+    smooth_points: list = field(default_factory=list)
+
+    def __str__(self):
+        return self.name
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _torch_softplus(x):
+    # PyTorch's softplus returns x itself above threshold=20, an approximation; with the
+    # threshold lifted it computes log1p(exp(x)) exactly until exp(x) overflows near 709,
+    # where logaddexp(x, 0) takes over.
+    torch = _torch()
+    if x.item() < 700:
+        return torch.nn.functional.softplus(x, threshold=1e300)
+    return torch.logaddexp(x, torch.zeros_like(x))
+
+
+MODERATE = [-2.5, -1.0, -0.3, 0.4, 1.0, 2.2]
+BINARY_MODERATE = [(1.5, 2.0), (-0.7, 0.4), (3.0, -1.25), (-2.0, -0.5)]
+
+CASES = [
+    Case("add", lambda a, b: a + b, lambda a, b: a + b,
+         BINARY_MODERATE + [(0.0, 0.0), (1e300, -1e300), (1e-300, 5e-301)], BINARY_MODERATE),
+    Case("sub", lambda a, b: a - b, lambda a, b: a - b,
+         BINARY_MODERATE + [(0.0, -0.0), (1e300, 1e300)], BINARY_MODERATE),
+    Case("mul", lambda a, b: a * b, lambda a, b: a * b,
+         BINARY_MODERATE + [(0.0, 3.0), (1e150, 1e150), (1e-200, 1e-200)], BINARY_MODERATE),
+    Case("div", lambda a, b: a / b, lambda a, b: a / b,
+         BINARY_MODERATE + [(0.0, 3.0), (1e150, 1e-100), (1e-300, 7.0)], BINARY_MODERATE),
+    Case("neg", lambda x: -x, lambda x: -x, [(x,) for x in MODERATE + [0.0, 1e300]],
+         [(x,) for x in MODERATE]),
+    Case("number - Value", lambda x: 3 - x, lambda x: 3 - x, [(x,) for x in MODERATE],
+         [(x,) for x in MODERATE]),
+    Case("number / Value", lambda x: 1 / x, lambda x: 1 / x,
+         [(x,) for x in MODERATE + [1e-150, -1e150]], [(x,) for x in MODERATE]),
+    Case("Value ** Value", lambda a, b: a ** b, lambda a, b: a ** b,
+         [(1.5, 2.0), (0.3, -1.7), (2.0, 0.5), (7.0, 3.0), (1e-3, 2.5), (1e3, -2.0)],
+         [(1.5, 2.0), (0.3, -1.7), (2.0, 0.5), (1.2, 3.0)]),
+    Case("number ** Value", lambda x: 2 ** x, lambda x: 2 ** x,
+         [(x,) for x in MODERATE + [0.0, 100.0, -100.0]], [(x,) for x in MODERATE]),
+    Case("0.5 ** Value", lambda x: 0.5 ** x, lambda x: 0.5 ** x,
+         [(x,) for x in MODERATE], [(x,) for x in MODERATE]),
+    Case("x ** 2", lambda x: x ** 2, lambda x: x ** 2,
+         [(x,) for x in MODERATE + [0.0, 1e100, -1e-100]], [(x,) for x in MODERATE]),
+    Case("x ** 3", lambda x: x ** 3, lambda x: x ** 3,
+         [(x,) for x in MODERATE + [0.0]], [(x,) for x in MODERATE]),
+    Case("x ** -1", lambda x: x ** -1, lambda x: x ** -1,
+         [(x,) for x in MODERATE], [(x,) for x in MODERATE]),
+    Case("x ** -2.5", lambda x: x ** -2.5, lambda x: x ** -2.5,
+         [(x,) for x in [0.1, 0.4, 1.0, 3.0, 1e10]], [(x,) for x in [0.4, 1.0, 3.0]]),
+    Case("x ** 0.5", lambda x: x ** 0.5, lambda x: x ** 0.5,
+         [(x,) for x in [1e-10, 0.4, 1.0, 2.2, 1e10]], [(x,) for x in [0.4, 1.0, 2.2]]),
+    Case("x ** 1.5", lambda x: x ** 1.5, lambda x: x ** 1.5,
+         [(x,) for x in [1e-10, 0.4, 1.0, 2.2, 1e10]], [(x,) for x in [0.4, 1.0, 2.2]]),
+    Case("x ** 0", lambda x: x ** 0, lambda x: x ** 0,
+         [(x,) for x in MODERATE + [0.0]], [(x,) for x in MODERATE]),
+    Case("x ** 1", lambda x: x ** 1, lambda x: x ** 1,
+         [(x,) for x in MODERATE + [0.0]], [(x,) for x in MODERATE]),
+    Case("abs", lambda x: abs(x), lambda x: x.abs(),
+         [(x,) for x in MODERATE + [0.0, -1e300]], [(x,) for x in MODERATE]),
+    Case("exp", lambda x: x.exp(), lambda x: x.exp(),
+         [(x,) for x in MODERATE + [0.0, -745.0, 700.0, 709.0]], [(x,) for x in MODERATE]),
+    Case("log", lambda x: x.log(), lambda x: x.log(),
+         [(x,) for x in [1e-300, 1e-5, 0.4, 1.0, 2.2, 1e300]], [(x,) for x in [0.4, 1.0, 2.2]]),
+    Case("sqrt", lambda x: x.sqrt(), lambda x: x.sqrt(),
+         [(x,) for x in [1e-100, 0.4, 1.0, 2.2, 1e300]], [(x,) for x in [0.4, 1.0, 2.2]]),
+    Case("sin", lambda x: x.sin(), lambda x: x.sin(),
+         [(x,) for x in MODERATE + [0.0, 3.141592653589793, 1e5]], [(x,) for x in MODERATE]),
+    Case("cos", lambda x: x.cos(), lambda x: x.cos(),
+         [(x,) for x in MODERATE + [0.0, 1.5707963267948966, -1e5]], [(x,) for x in MODERATE]),
+    Case("tanh", lambda x: x.tanh(), lambda x: x.tanh(),
+         [(x,) for x in MODERATE + [0.0, 19.0, -19.0, 355.0, -400.0, 1e308]],
+         [(x,) for x in MODERATE]),
+    Case("sigmoid", lambda x: x.sigmoid(), lambda x: x.sigmoid(),
+         [(x,) for x in MODERATE + [0.0, 30.0, -30.0, -700.0, 800.0, -1e308]],
+         [(x,) for x in MODERATE]),
+    Case("softplus", lambda x: x.softplus(), lambda x: _torch_softplus(x),
+         [(x,) for x in MODERATE + [0.0, 25.0, -40.0, 800.0, -800.0, 1e308]],
+         [(x,) for x in MODERATE]),
+    Case("relu", lambda x: x.relu(), lambda x: x.relu(),
+         [(x,) for x in MODERATE + [0.0, 1e300, -1e300]], [(x,) for x in MODERATE]),
+    Case("leaky_relu", lambda x: x.leaky_relu(),
+         lambda x: _torch().nn.functional.leaky_relu(x, 0.01),
+         [(x,) for x in MODERATE + [0.0, -1e300]], [(x,) for x in MODERATE]),
+    Case("leaky_relu(0.2)", lambda x: x.leaky_relu(0.2),
+         lambda x: _torch().nn.functional.leaky_relu(x, 0.2),
+         [(x,) for x in MODERATE + [0.0]], [(x,) for x in MODERATE]),
+]
