@@ -5,6 +5,7 @@ rule: computed on floats for ordinary gradients, or on the Values themselves whe
 `create_graph=True`, which records the backward pass as a graph of its own (higher order).
 """
 import math
+import sys
 from numbers import Real
 
 from .value import Value, describe
@@ -73,7 +74,8 @@ def _check_finite(gradients):
     name = repr(bad.label) if bad.label is not None else f"the {bad.op or 'leaf'} node"
     raise OverflowError(
         f"the gradient with respect to {name} (data {bad.data!r}) is {gradients[bad]!r}: "
-        f"it overflowed the largest float (about 1.8e308) although every value is finite"
+        f"it overflowed the largest float (about {sys.float_info.max:.2g}) although every "
+        f"value is finite"
     )
 
 

@@ -9,6 +9,7 @@ import contextvars
 import functools
 import math
 import numbers
+import sys
 
 from . import ops
 
@@ -271,4 +272,4 @@ def describe(rule, xs):
 
 def _overflow_message(rule, xs):
     return (f"{describe(rule, xs)} overflows: the result is beyond the largest float "
-            f"(about {1.8e308:g})")
+            f"(about {sys.float_info.max:.2g})")
