@@ -62,6 +62,29 @@ def _as_float(data):
     raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
 
 
+def _binary(rule):
+    """The method pair for an arithmetic operator: `value OP other` and `other OP value`."""
+
+    def method(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(rule, self, other)
+
+    def reflected(self, other):
+        other = _operand(other)
+        return NotImplemented if other is None else _apply(rule, other, self)
+
+    return method, reflected
+
+
+def _unary(rule):
+    def method(self):
+        return _apply(rule, self)
+
+    method.__name__ = rule.name
+    method.__doc__ = f"{rule.name}(self), recorded in the graph."
+    return method
+
+
 class Value:
     """A scalar in a computation graph: `.data` (float) and `.grad` (float, 0 until backward).
 
@@ -98,93 +121,44 @@ class Value:
         label = f", label={self.label!r}" if self.label is not None else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
-    # -- arithmetic; the other operand may be a number --
+    # -- arithmetic; the other operand may be a number, on either side --
 
-    def __add__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.ADD, self, other)
-
-    def __radd__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.ADD, other, self)
-
-    def __sub__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.SUB, self, other)
-
-    def __rsub__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.SUB, other, self)
-
-    def __mul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.MUL, self, other)
-
-    def __rmul__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.MUL, other, self)
-
-    def __truediv__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.DIV, self, other)
-
-    def __rtruediv__(self, other):
-        other = _operand(other)
-        return NotImplemented if other is None else _apply(ops.DIV, other, self)
+    __add__, __radd__ = _binary(ops.ADD)
+    __sub__, __rsub__ = _binary(ops.SUB)
+    __mul__, __rmul__ = _binary(ops.MUL)
+    __truediv__, __rtruediv__ = _binary(ops.DIV)
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
             return _apply(ops.POW, self, exponent)
         if isinstance(exponent, numbers.Real):
-            return _apply(ops.power(exponent), self)
+            return _apply(ops.power(exponent), self)  # a fixed exponent: one input, not two
         return NotImplemented
 
     def __rpow__(self, base):
         base = _operand(base)
         return NotImplemented if base is None else _apply(ops.POW, base, self)
 
-    def __neg__(self):
-        return _apply(ops.NEG, self)
-
     def __pos__(self):
         return self
 
-    def __abs__(self):
-        return _apply(ops.ABS, self)
+    __neg__ = _unary(ops.NEG)
+    __abs__ = abs = _unary(ops.ABS)
 
     # -- functions --
 
-    def abs(self):
-        return _apply(ops.ABS, self)
-
-    def exp(self):
-        return _apply(ops.EXP, self)
-
-    def log(self):
-        return _apply(ops.LOG, self)
-
-    def sqrt(self):
-        return _apply(ops.SQRT, self)
-
-    def sin(self):
-        return _apply(ops.SIN, self)
-
-    def cos(self):
-        return _apply(ops.COS, self)
-
-    def tanh(self):
-        return _apply(ops.TANH, self)
-
-    def sigmoid(self):
-        return _apply(ops.SIGMOID, self)
-
-    def softplus(self):
-        return _apply(ops.SOFTPLUS, self)
-
-    def relu(self):
-        return _apply(ops.RELU, self)
+    exp = _unary(ops.EXP)
+    log = _unary(ops.LOG)
+    sqrt = _unary(ops.SQRT)
+    sin = _unary(ops.SIN)
+    cos = _unary(ops.COS)
+    tanh = _unary(ops.TANH)
+    sigmoid = _unary(ops.SIGMOID)
+    softplus = _unary(ops.SOFTPLUS)
+    relu = _unary(ops.RELU)
 
     def leaky_relu(self, slope=0.01):
+        """max(x, slope·x) for a small positive slope."""
         return _apply(ops.leaky_relu(slope), self)
 
     # -- comparisons look at the data; == and hash stay by identity (Values go in sets) --
