@@ -9,14 +9,14 @@ from .backward import grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
-from .value import Value, is_grad_enabled, no_grad
+from .value import Value, dot, is_grad_enabled, no_grad
 
 # Lets `nn` (and anyone) tell this package from another distribution's `autograd`.
 __chainrule__ = True
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "DomainError", "grad", "hessian", "topological_order", "no_grad", "is_grad_enabled",
+    "Value", "DomainError", "dot", "grad", "hessian", "topological_order", "no_grad", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
 ]

@@ -85,6 +85,26 @@ SOFTPLUS = Rule("softplus", softplus, lambda x, out: (sigmoid(x),))
 RELU = Rule("relu", lambda x: where(x <= 0, 0.0, x), lambda x, out: (step(x),))
 
 
+
+def _dot_value(*inputs):
+    # inputs = (w1..wn, x1..xn, b): one node for a whole neuron's w·x + b instead of 2n nodes
+    n = len(inputs) // 2
+    total = inputs[-1]
+    for w, x in zip(inputs[:n], inputs[n:2 * n]):
+        total = total + w * x
+    return total
+
+
+def _dot_partials(*inputs_and_out):
+    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    inputs = inputs_and_out[:-1]
+    n = len(inputs) // 2
+    return (*inputs[n:2 * n], *inputs[:n], 1.0)
+
+
+DOT = Rule("dot", _dot_value, _dot_partials)
+
+
 def _power_partials(base, exponent, out):
     # d/d base: exponent * base ** (exponent - 1), and 0 for exponent 0 (as PyTorch).
     d_base = 0.0 if is_zero(exponent) else exponent * base ** (exponent - 1.0)

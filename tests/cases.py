@@ -7,6 +7,8 @@ differences.
 """
 from dataclasses import dataclass, field
 
+from autograd import dot as _dot
+
 
 @dataclass
 class Case:
@@ -40,6 +42,10 @@ MODERATE = [-2.5, -1.0, -0.3, 0.4, 1.0, 2.2]
 BINARY_MODERATE = [(1.5, 2.0), (-0.7, 0.4), (3.0, -1.25), (-2.0, -0.5)]
 
 CASES = [
+    Case("dot", lambda w1, w2, x1, x2, b: _dot([w1, w2], [x1, x2], b),
+         lambda w1, w2, x1, x2, b: b + w1 * x1 + w2 * x2,
+         [(0.5, -1.0, 2.0, 3.0, 0.25), (1e100, 1e100, 1e100, -1e100, 0.0),
+          (0.0, 0.0, 0.0, 0.0, 0.0)], [(0.5, -1.0, 2.0, 3.0, 0.25), (1.3, 0.2, -0.7, 2.0, -1.0)]),
     Case("add", lambda a, b: a + b, lambda a, b: a + b,
          BINARY_MODERATE + [(0.0, 0.0), (1e300, -1e300), (1e-300, 5e-301)], BINARY_MODERATE),
     Case("sub", lambda a, b: a - b, lambda a, b: a - b,

@@ -94,3 +94,11 @@ def test_grad_of_a_number_or_with_bad_inputs():
     with pytest.raises(TypeError, match="input 1 is float"):
         x = Value(1.0)
         grad(x * 2, [x, 2.0])
+
+
+def test_dot_with_mismatched_sizes_names_both():
+    from autograd import dot
+    with pytest.raises(ValueError, match="3 weights but 2 inputs"):
+        dot([Value(1.0)] * 3, [1.0, 2.0])
+    with pytest.raises(TypeError, match="str"):
+        dot([Value(1.0)], ["x"])
