@@ -1,5 +1,10 @@
-"""chainrule's nn: neural networks built on the `autograd` engine (modules arrive in a later
-release; importing it already checks that the right `autograd` is installed)."""
+"""chainrule's nn: neural networks built on the `autograd` engine.
+
+    import nn
+    X, y = nn.data.moons(200, seed=0)
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    history = nn.fit(model, X, y, loss="hinge", lr=0.5, epochs=50)
+"""
 import autograd
 
 
@@ -17,3 +22,11 @@ def _check_autograd():
 
 
 _check_autograd()
+
+from . import data, losses, optim  # noqa: E402
+from .layers import MLP, Layer, Neuron  # noqa: E402
+from .module import Module, ModelFileError  # noqa: E402
+from .train import History, accuracy, evaluate, fit, outputs, predict  # noqa: E402
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ModelFileError", "fit", "predict", "evaluate",
+           "outputs", "accuracy", "History", "data", "losses", "optim"]

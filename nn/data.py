@@ -1,0 +1,113 @@
+"""Datasets: toy problems generated with numpy from a seed, and real handwritten digits.
+
+Every function returns `(X, y)`: X a float array of shape (samples, features), y an int array
+of class labels 0, 1, ... Nothing is downloaded.
+"""
+import gzip
+import os
+
+import numpy as np
+
+_DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "digits.csv.gz")
+
+
+def _count(n, minimum=1):
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
+        raise ValueError(f"the number of samples must be a whole number >= {minimum}, got {n!r}")
+    return int(n)
+
+
+def xor():
+    """The four XOR points: the classic problem a single neuron cannot solve."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    return X, y
+
+
+def moons(n=100, noise=0.1, seed=0):
+    """Two interleaving half circles (micrograd's demo data), Gaussian noise of std `noise`."""
+    n = _count(n, 2)
+    rng = np.random.default_rng(seed)
+    n_outer, n_inner = n - n // 2, n // 2
+    t_outer = np.linspace(0, np.pi, n_outer)
+    t_inner = np.linspace(0, np.pi, n_inner)
+    X = np.concatenate([
+        np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1),
+        np.stack([1 - np.cos(t_inner), 0.5 - np.sin(t_inner)], axis=1),
+    ])
+    y = np.concatenate([np.zeros(n_outer, int), np.ones(n_inner, int)])
+    return _shuffled(X + rng.normal(scale=noise, size=X.shape), y, rng)
+
+
+def circles(n=100, noise=0.05, factor=0.5, seed=0):
+    """A small circle (class 1) inside a large one (class 0); `factor` is the radius ratio."""
+    n = _count(n, 2)
+    rng = np.random.default_rng(seed)
+    n_outer, n_inner = n - n // 2, n // 2
+    t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
+    t_inner = np.linspace(0, 2 * np.pi, n_inner, endpoint=False)
+    X = np.concatenate([
+        np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1),
+        factor * np.stack([np.cos(t_inner), np.sin(t_inner)], axis=1),
+    ])
+    y = np.concatenate([np.zeros(n_outer, int), np.ones(n_inner, int)])
+    return _shuffled(X + rng.normal(scale=noise, size=X.shape), y, rng)
+
+
+def spirals(n=100, classes=2, noise=0.2, turns=1.0, seed=0):
+    """`classes` arms of a spiral winding out from the centre: hard for a linear model."""
+    n = _count(n, classes)
+    rng = np.random.default_rng(seed)
+    X, y = [], []
+    for k in range(classes):
+        m = n // classes + (1 if k < n % classes else 0)
+        r = np.linspace(0.05, 1.0, m)
+        angle = 2 * np.pi * (turns * r + k / classes) + rng.normal(scale=noise, size=m) * r
+        X.append(np.stack([r * np.cos(angle), r * np.sin(angle)], axis=1))
+        y.append(np.full(m, k))
+    return _shuffled(np.concatenate(X), np.concatenate(y), rng)
+
+
+def blobs(n=100, centers=3, std=0.5, features=2, seed=0):
+    """Gaussian clusters around `centers` random centres in [-3, 3]^features."""
+    n = _count(n, centers)
+    rng = np.random.default_rng(seed)
+    middles = rng.uniform(-3, 3, size=(centers, features))
+    y = np.arange(n) % centers
+    X = middles[y] + rng.normal(scale=std, size=(n, features))
+    return _shuffled(X, y, rng)
+
+
+def digits(scale=True):
+    """1,797 handwritten digits, 8×8 pixels each (see datasets/README.md for the source).
+
+    X has 64 columns (the pixels row by row), scaled to [0, 1] unless scale=False (then 0–16);
+    y holds the digits 0–9. `X[i].reshape(8, 8)` is the image."""
+    with gzip.open(_DIGITS, "rt") as file:
+        table = np.loadtxt(file, delimiter=",")
+    X, y = table[:, :64], table[:, 64].astype(int)
+    return (X / 16.0 if scale else X), y
+
+
+def split(X, y, test_size=0.25, seed=0):
+    """Shuffle and split into X_train, X_test, y_train, y_test (test_size: a fraction)."""
+    X, y = np.asarray(X), np.asarray(y)
+    if len(X) != len(y):
+        raise ValueError(f"split: {len(X)} samples in X but {len(y)} labels in y")
+    if not 0 < test_size < 1:
+        raise ValueError(f"test_size is a fraction between 0 and 1, got {test_size!r}")
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = max(1, int(round(test_size * len(X))))
+    if n_test >= len(X):
+        raise ValueError(f"split: {len(X)} samples are too few to hold out {test_size:.0%}")
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def _shuffled(X, y, rng):
+    order = rng.permutation(len(X))
+    return X[order], y[order]
+
+
+DATASETS = {"moons": moons, "circles": circles, "spirals": spirals, "blobs": blobs, "xor": xor,
+            "digits": digits}

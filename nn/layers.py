@@ -1,0 +1,163 @@
+"""Neuron, Layer, MLP: micrograd's modules with micrograd's meanings, plus choices.
+
+`Neuron(nin, nonlin=True)`, `Layer(nin, nout)` and `MLP(nin, nouts)` behave as in micrograd
+(ReLU hidden layers, a linear output, weights uniform in [-1, 1) from Python's `random`, biases
+0), so a micrograd user switches by changing an import. Beyond that: the activation of the
+hidden and the output layers, biases on or off, the initialisation, and a seed.
+"""
+import math
+import random
+
+from autograd import Value, dot
+
+from .module import Module, as_inputs
+
+ACTIVATIONS = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,
+    "linear": lambda z: z,
+}
+
+INITIALISERS = {
+    # micrograd's: uniform in [-1, 1)
+    "uniform": lambda rng, fan_in, fan_out: rng.uniform(-1, 1),
+    # Glorot & Bengio (2010): keeps the variance of activations and gradients across layers
+    "xavier": lambda rng, fan_in, fan_out: rng.uniform(-1, 1) * math.sqrt(6 / (fan_in + fan_out)),
+    # He et al. (2015), for ReLU layers
+    "he": lambda rng, fan_in, fan_out: rng.uniform(-1, 1) * math.sqrt(6 / fan_in),
+}
+
+
+def random_source(seed):
+    """Python's global `random` (micrograd's source) for None, else a seeded random.Random."""
+    if seed is None:
+        return random
+    if isinstance(seed, random.Random):
+        return seed
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        return random.Random(seed)
+    raise TypeError(f"seed must be None, an int or a random.Random, got {type(seed).__name__}")
+
+
+def _choice(kind, name, options):
+    if name not in options:
+        raise ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(options)}")
+    return name
+
+
+class Neuron(Module):
+    """activation(w·x + b), the weighted sum recorded as one graph node."""
+
+    def __init__(self, nin, nonlin=True, activation=None, bias=True, init="uniform", seed=None,
+                 fan_out=1):
+        if not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"a Neuron needs at least one input, got nin={nin!r}")
+        self.nin = nin
+        self.activation = _choice("activation", activation or ("relu" if nonlin else "linear"),
+                                  ACTIVATIONS)
+        self.init = _choice("initialisation", init, INITIALISERS)
+        rng = random_source(seed)
+        draw = INITIALISERS[init]
+        self.w = [Value(draw(rng, nin, fan_out)) for _ in range(nin)]
+        self.b = Value(0.0) if bias else None
+        self._activate = ACTIVATIONS[self.activation]
+
+    @property
+    def nonlin(self):
+        return self.activation != "linear"
+
+    def __call__(self, x):
+        x = as_inputs(x, self.nin, "this Neuron")
+        return self._activate(dot(self.w, x, self.b if self.b is not None else 0.0))
+
+    def named_parameters(self):
+        named = [(f"w{i}", w) for i, w in enumerate(self.w)]
+        return named + ([("b", self.b)] if self.b is not None else [])
+
+    def config(self):
+        return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None,
+                "init": self.init}
+
+    def __repr__(self):
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """`nout` neurons reading the same inputs; one output is returned bare, as in micrograd."""
+
+    def __init__(self, nin, nout, nonlin=True, activation=None, bias=True, init="uniform",
+                 seed=None):
+        if not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"a Layer needs at least one neuron, got nout={nout!r}")
+        rng = random_source(seed)
+        self.neurons = [Neuron(nin, nonlin=nonlin, activation=activation, bias=bias, init=init,
+                               seed=rng, fan_out=nout) for _ in range(nout)]
+
+    def __call__(self, x):
+        x = as_inputs(x, self.neurons[0].nin, "this Layer")
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]  # once, not per neuron
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def named_parameters(self):
+        return [(f"neuron{j}.{name}", p) for j, n in enumerate(self.neurons)
+                for name, p in n.named_parameters()]
+
+    def config(self):
+        first = self.neurons[0]
+        return {"nin": first.nin, "nout": len(self.neurons), "activation": first.activation,
+                "bias": first.b is not None, "init": first.init}
+
+    def __repr__(self):
+        return f"Layer({self.neurons[0].nin}, {len(self.neurons)}, " \
+               f"activation={self.neurons[0].activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: `nin` inputs, then layers of `nouts[i]` neurons.
+
+    Hidden layers use `activation` (micrograd: relu), the last layer `output_activation`
+    (micrograd: linear). A single output is returned as a bare Value, several as a list.
+    """
+
+    def __init__(self, nin, nouts, activation="relu", output_activation="linear", bias=True,
+                 init="uniform", seed=None):
+        if isinstance(nouts, int):
+            nouts = [nouts]
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("an MLP needs at least one layer: nouts is empty")
+        _choice("activation", activation, ACTIVATIONS)
+        _choice("output activation", output_activation, ACTIVATIONS)
+        rng = random_source(seed)
+        sizes = [nin] + nouts
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], bias=bias, init=init, seed=rng,
+                  activation=activation if i < len(nouts) - 1 else output_activation)
+            for i in range(len(nouts))
+        ]
+        self.nin, self.nouts = nin, nouts
+        self.activation, self.output_activation = activation, output_activation
+        self.bias, self.init = bias, init
+
+    def __call__(self, x):
+        x = as_inputs(x, self.nin, "this MLP")
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def named_parameters(self):
+        return [(f"layer{i}.{name}", p) for i, layer in enumerate(self.layers)
+                for name, p in layer.named_parameters()]
+
+    def config(self):
+        return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
+                "output_activation": self.output_activation, "bias": self.bias,
+                "init": self.init}
+
+    def __repr__(self):
+        return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r}, "
+                f"parameters={len(self.parameters())})")

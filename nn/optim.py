@@ -1,0 +1,161 @@
+"""Optimizers and learning-rate schedules, step for step as `torch.optim` defines them.
+
+An optimizer holds a list of parameters (Values); `step()` moves each `.data` against its
+`.grad`, and `zero_grad()` clears the gradients for the next backward pass.
+"""
+import math
+
+from autograd import Value
+
+
+class Optimizer:
+    def __init__(self, params, lr):
+        self.params = list(params)
+        if not self.params:
+            raise ValueError("the optimizer got no parameters (an empty list)")
+        for position, p in enumerate(self.params):
+            if not isinstance(p, Value):
+                raise TypeError(f"optimizer parameters must be Values; parameter {position} is "
+                                f"{type(p).__name__}")
+        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+            raise ValueError(f"the learning rate must be a positive number, got {lr!r}")
+        self.lr = float(lr)
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self):
+        for i, p in enumerate(self.params):
+            if not math.isfinite(p.grad):
+                raise FloatingPointError(
+                    f"parameter {i} has gradient {p.grad}: training diverged (try a smaller "
+                    f"learning rate; it is {self.lr})")
+        self._update()
+
+    def _update(self):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """w ← w − lr·g, with optional momentum (heavy ball or Nesterov) and weight decay."""
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
+                 weight_decay=0.0):
+        super().__init__(params, lr)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
+        self.momentum, self.dampening = momentum, dampening
+        self.nesterov, self.weight_decay = nesterov, weight_decay
+        self.velocity = [None] * len(self.params)
+
+    def _update(self):
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * p.data
+            if self.momentum:
+                v = self.velocity[i]
+                v = g if v is None else self.momentum * v + (1 - self.dampening) * g
+                self.velocity[i] = v
+                g = g + self.momentum * v if self.nesterov else v
+            p.data -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): steps scaled by running averages of the gradient and its square.
+
+    `weight_decay` adds weight_decay·w to the gradient (L2, as torch's Adam); AdamW decays the
+    weights directly instead."""
+
+    decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params, lr)
+        self.beta1, self.beta2 = betas
+        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise ValueError(f"Adam's betas must be in [0, 1), got {betas!r}")
+        self.eps, self.weight_decay = eps, weight_decay
+        self.steps = 0
+        self.m = [0.0] * len(self.params)
+        self.v = [0.0] * len(self.params)
+
+    def _update(self):
+        self.steps += 1
+        correction1 = 1 - self.beta1 ** self.steps
+        correction2_sqrt = math.sqrt(1 - self.beta2 ** self.steps)
+        step_size = self.lr / correction1
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if self.weight_decay and self.decoupled:
+                p.data *= 1 - self.lr * self.weight_decay
+            elif self.weight_decay:
+                g = g + self.weight_decay * p.data
+            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
+            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g * g
+            p.data -= step_size * self.m[i] / (math.sqrt(self.v[i]) / correction2_sqrt + self.eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): w ← w·(1 − lr·decay) each step."""
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+
+
+# ---- learning-rate schedules: call .step() once per epoch, after the optimizer's steps ----
+
+class Schedule:
+    def __init__(self, optimizer):
+        self.optimizer = optimizer
+        self.base_lr = optimizer.lr
+        self.epoch = 0
+
+    def step(self):
+        self.epoch += 1
+        self.optimizer.lr = self.lr_at(self.epoch)
+
+    def lr_at(self, epoch):
+        raise NotImplementedError
+
+
+class StepLR(Schedule):
+    """Multiply the learning rate by gamma every step_size epochs."""
+
+    def __init__(self, optimizer, step_size, gamma=0.1):
+        super().__init__(optimizer)
+        self.step_size, self.gamma = step_size, gamma
+
+    def lr_at(self, epoch):
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class LinearLR(Schedule):
+    """Scale the learning rate linearly from start_factor to end_factor over total_iters epochs
+    (micrograd's demo: 1.0 → 0.1 over 100 steps)."""
+
+    def __init__(self, optimizer, start_factor=1 / 3, end_factor=1.0, total_iters=5):
+        super().__init__(optimizer)
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        optimizer.lr = self.lr_at(0)
+
+    def lr_at(self, epoch):
+        progress = min(epoch, self.total_iters) / self.total_iters
+        return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
+
+
+class CosineAnnealingLR(Schedule):
+    """Follow half a cosine from the base rate down to eta_min over T_max epochs."""
+
+    def __init__(self, optimizer, T_max, eta_min=0.0):
+        super().__init__(optimizer)
+        self.T_max, self.eta_min = T_max, eta_min
+
+    def lr_at(self, epoch):
+        return self.eta_min + (self.base_lr - self.eta_min) * \
+            (1 + math.cos(math.pi * epoch / self.T_max)) / 2
