@@ -32,7 +32,7 @@ INITIALISERS = {
 
 def random_source(seed):
     """Python's global `random` (micrograd's source) for None, else a seeded random.Random."""
-    if seed is None:
+    if seed is None or seed is random:
         return random
     if isinstance(seed, random.Random):
         return seed
@@ -131,6 +131,7 @@ class MLP(Module):
             raise ValueError("an MLP needs at least one layer: nouts is empty")
         _choice("activation", activation, ACTIVATIONS)
         _choice("output activation", output_activation, ACTIVATIONS)
+        _choice("initialisation", init, INITIALISERS)
         rng = random_source(seed)
         sizes = [nin] + nouts
         self.layers = [
