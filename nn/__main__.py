@@ -67,40 +67,46 @@ def parser():
         prog="python -m nn",
         description="Train a multi-layer perceptron, built on chainrule's autograd, on a built-in "
                     "data set; print its train and test accuracy and draw what it learned.",
-        epilog="With no options this is micrograd's moons demo. Examples: "
-               "python -m nn --dataset circles --activation tanh --optimizer adam;  "
-               "python -m nn --dataset digits --hidden 32 --loss cross_entropy --epochs 5 "
-               "--batch-size 32 --optimizer adam --lr 0.01",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        epilog="With no options this is micrograd's moons demo. More to try:\n"
+               "  python -m nn --dataset circles --activation tanh --optimizer adam\n"
+               "  python -m nn --dataset spirals --optimizer adam --epochs 150\n"
+               "  python -m nn --dataset digits --hidden 32 --epochs 3 --batch-size 32 "
+               "--optimizer adam --lr 0.01",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", choices=sorted(data.DATASETS), default="moons",
-                   help="the data to learn (digits: 8x8 handwritten digits, 10 classes)")
+                   help="the data to learn; digits: 8x8 handwritten digits, 10 classes "
+                        "(default: %(default)s)")
     p.add_argument("--samples", type=_positive_int, default=200,
-                   help="how many samples to generate (toy data sets)")
+                   help="how many samples to generate for the toy data sets (default: %(default)s)")
     p.add_argument("--noise", type=_non_negative_float, default=0.1,
-                   help="the noise of the toy data sets")
+                   help="the noise of the toy data sets (default: %(default)s)")
     p.add_argument("--test-size", type=_fraction, default=0.25,
-                   help="the fraction of samples held out to test on")
-    p.add_argument("--hidden", type=_sizes, default=[16, 16],
-                   help="hidden layer sizes, comma separated (empty for none)")
+                   help="the fraction of samples held out to test on (default: %(default)s)")
+    p.add_argument("--hidden", type=_sizes, default=[16, 16], metavar="SIZES",
+                   help="hidden layer sizes, comma separated; '' for none (default: 16,16)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
-                   help="the hidden layers' activation")
+                   help="the hidden layers' activation (default: %(default)s)")
     p.add_argument("--init", choices=sorted(INITIALISERS), default="uniform",
-                   help="weight initialisation")
+                   help="weight initialisation (default: %(default)s, micrograd's)")
     p.add_argument("--loss", choices=sorted(LOSSES), default=None,
                    help="the loss (default: hinge for two classes, cross_entropy for more)")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd",
+                   help="the update rule (default: %(default)s)")
     p.add_argument("--lr", type=_positive_float, default=None,
                    help="the learning rate (default: 1.0 for sgd, 0.05 for adam and adamw)")
     p.add_argument("--schedule", choices=["linear", "cosine", "constant"], default="linear",
-                   help="how the learning rate changes over the epochs (linear: down to a tenth)")
+                   help="how the learning rate changes over the epochs; linear falls to a "
+                        "tenth (default: %(default)s)")
     p.add_argument("--l2", type=_non_negative_float, default=1e-4,
-                   help="the weight of the L2 penalty on the parameters")
-    p.add_argument("--epochs", type=_positive_int, default=100)
+                   help="the weight of the L2 penalty on the parameters (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive_int, default=100,
+                   help="passes over the training data (default: %(default)s)")
     p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="samples per update (default: all of them)")
-    p.add_argument("--seed", type=int, default=0, help="seeds the data, the weights and the order")
-    p.add_argument("--out", default=".", help="folder for the pictures")
-    p.add_argument("--no-plots", action="store_true", help="do not draw pictures")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the data, the weights and the order (default: %(default)s)")
+    p.add_argument("--out", default=".", help="the folder for the pictures (default: here)")
+    p.add_argument("--no-plots", action="store_true", help="draw no pictures")
     p.add_argument("--save", metavar="PATH", help="save the trained model as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
