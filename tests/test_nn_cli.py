@@ -72,3 +72,16 @@ def test_bad_arguments_exit_non_zero_with_a_clear_message(args, words, tmp_path)
     result = run(args, tmp_path)
     assert result.returncode == 2
     assert words in result.stderr
+
+
+def test_without_matplotlib_it_trains_and_says_how_to_get_pictures(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    hide_matplotlib = ("import sys, runpy; sys.modules['matplotlib'] = None; "
+                       "sys.argv = ['nn', '--epochs', '3', '--quiet']; "
+                       "runpy.run_module('nn', run_name='__main__')")
+    result = subprocess.run([sys.executable, "-c", hide_matplotlib], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "train accuracy" in result.stdout
+    assert "matplotlib is not installed" in result.stderr and "chainrule[plot]" in result.stderr
+    assert os.listdir(tmp_path) == []

@@ -20,18 +20,23 @@ def objective(ps, tanh):
     return total + cross * cross * 0.05
 
 
-def run_ours(make, steps, schedule=None):
-    ps = [Value(x) for x in START]
-    opt = make(ps)
-    sched = schedule(opt) if schedule else None
+def train(ps, optimizer, schedule, tanh, lr_of, steps):
+    """The same loop for both libraries; returns the learning rate used at each step."""
+    sched = schedule(optimizer) if schedule else None
     lrs = []
     for _ in range(steps):
-        opt.zero_grad()
-        objective(ps, Value.tanh).backward()
-        opt.step()
-        lrs.append(opt.lr)
+        optimizer.zero_grad()
+        objective(ps, tanh).backward()
+        optimizer.step()
+        lrs.append(lr_of(optimizer))
         if sched:
             sched.step()
+    return lrs
+
+
+def run_ours(make, steps, schedule=None):
+    ps = [Value(x) for x in START]
+    lrs = train(ps, make(ps), schedule, Value.tanh, lambda o: o.lr, steps)
     return [p.data for p in ps], lrs
 
 
@@ -39,16 +44,7 @@ def run_torch(make, steps, schedule=None):
     import torch
 
     ps = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in START]
-    opt = make(ps)
-    sched = schedule(opt) if schedule else None
-    lrs = []
-    for _ in range(steps):
-        opt.zero_grad()
-        objective(ps, torch.tanh).backward()
-        opt.step()
-        lrs.append(opt.param_groups[0]["lr"])
-        if sched:
-            sched.step()
+    lrs = train(ps, make(ps), schedule, torch.tanh, lambda o: o.param_groups[0]["lr"], steps)
     return [p.item() for p in ps], lrs
 
 

@@ -176,3 +176,12 @@ class TestFit:
         assert len(figure.axes) == 2
         assert [line.get_label() for line in figure.axes[0].lines] == [
             "training loss", "validation loss"]
+
+
+def test_history_plot_without_matplotlib_says_what_to_install(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    history = nn.History(loss=[1.0, 0.5])
+    with pytest.raises(ImportError, match=r"chainrule\[plot\]"):
+        history.plot()
