@@ -187,9 +187,13 @@ def _progress(epochs, progress):
     if not progress:
         return range(epochs)
     try:
+        import ipywidgets  # noqa: F401  (without it tqdm.auto warns in Jupyter; use plain text)
         from tqdm.auto import tqdm
     except ImportError:
-        return range(epochs)
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return range(epochs)
     return tqdm(range(epochs), desc="training", unit="epoch")
 
 
