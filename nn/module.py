@@ -6,10 +6,9 @@ and writing goes to a temporary file that replaces the old one only when complet
 """
 import json
 import math
-import os
-import tempfile
 
 from autograd import Value
+from autograd.files import write_atomically
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -74,7 +73,7 @@ class Module:
                                  f"(did training diverge? try a smaller learning rate)")
         document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__,
                     "config": self.config(), "parameters": self.state_dict()}
-        _write_atomically(path, json.dumps(document, indent=1))
+        write_atomically(path, json.dumps(document, indent=1))
 
     def load(self, path):
         """Set this model's parameters from a file written by `save` for the same architecture.
@@ -124,23 +123,6 @@ def read_model_file(path):
         if not isinstance(document.get(key), kind):
             raise ModelFileError(f"{path}: the model file has no valid {key!r}")
     return document
-
-
-def _write_atomically(path, text):
-    """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`:
-    a crash at any moment leaves either the old file or the new one, never half of one."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
 
 
 def as_inputs(x, expected, who):
