@@ -10,7 +10,7 @@ from .check import GradcheckReport, gradcheck, gradgradcheck
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from .steps import BackwardSteps, backward_steps
-from .value import Value, dot, is_grad_enabled, no_grad
+from .value import Value, dot, is_grad_enabled, logsumexp, no_grad, total
 from .viz import Picture, draw_graph
 
 # Lets `nn` (and anyone) tell this package from another distribution's `autograd`.
@@ -18,7 +18,7 @@ __chainrule__ = True
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "DomainError", "dot", "grad", "hessian", "topological_order", "no_grad", "is_grad_enabled",
+    "Value", "DomainError", "dot", "total", "logsumexp", "grad", "hessian", "topological_order", "no_grad", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",
     "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",

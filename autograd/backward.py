@@ -37,8 +37,10 @@ def _local_derivatives(node, create_graph):
     rule, parents = node._rule, node._parents
     try:
         if create_graph:
-            return rule.partials(*parents, node)
-        return rule.partials(*[p.data for p in parents], node.data)
+            inputs, out = list(parents), node
+        else:
+            inputs, out = [p.data for p in parents], node.data
+        return rule.partials(inputs, out) if rule.variadic else rule.partials(*inputs, out)
     except (ZeroDivisionError, OverflowError) as error:
         # e.g. sqrt at 0: the slope is infinite. Say where, rather than hand back inf or nan.
         raise type(error)(

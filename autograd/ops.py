@@ -13,18 +13,23 @@ import functools
 import math
 
 from .elementary import (
-    cos, exp, is_zero, log, plain, sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
+    add_all, cos, each, exp, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
+    softplus, sqrt, step, tanh, where,
 )
 
 
 class Rule:
-    __slots__ = ("name", "value", "partials", "check")
+    """One operation. A `variadic` rule takes any number of inputs, passed as one sequence:
+    `value(inputs)` and `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
-    def __init__(self, name, value, partials, check=None):
+    __slots__ = ("name", "value", "partials", "check", "variadic")
+
+    def __init__(self, name, value, partials, check=None, variadic=False):
         self.name = name
         self.value = value
         self.partials = partials
         self.check = check
+        self.variadic = variadic
 
     def __repr__(self):
         return f"Rule({self.name!r})"
@@ -86,23 +91,43 @@ RELU = Rule("relu", lambda x: where(x <= 0, 0.0, x), lambda x, out: (step(x),))
 
 
 
-def _dot_value(*inputs):
-    # inputs = (w1..wn, x1..xn, b): one node for a whole neuron's w·x + b instead of 2n nodes
+# ---- operations on many inputs: one node where the expression would take dozens ----
+
+def _dot_value(inputs):
+    # inputs = (w1..wn, x1..xn, b): a neuron's w·x + b, summed left to right like
+    # micrograd's sum(wi*xi, b) so that both give the same floats.
     n = len(inputs) // 2
-    total = inputs[-1]
-    for w, x in zip(inputs[:n], inputs[n:2 * n]):
+    weights, xs, bias = inputs[:n], inputs[n:2 * n], inputs[2 * n:]
+    if is_stacked(inputs):
+        return bias[0] + (weights * xs).sum(axis=0)
+    total = bias[0]
+    for w, x in zip(weights, xs):
         total = total + w * x
     return total
 
 
-def _dot_partials(*inputs_and_out):
+def _dot_partials(inputs, out):
     # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
-    inputs = inputs_and_out[:-1]
     n = len(inputs) // 2
-    return (*inputs[n:2 * n], *inputs[:n], 1.0)
+    return join(inputs[n:2 * n], inputs[:n], [1.0])
 
 
-DOT = Rule("dot", _dot_value, _dot_partials)
+DOT = Rule("dot", _dot_value, _dot_partials, variadic=True)
+
+TOTAL = Rule("total", add_all, lambda inputs, out: join([1.0] * len(inputs)), variadic=True)
+
+
+def _log_sum_exp(inputs):
+    # log Σ e^x, shifted by the largest x so that no exp overflows
+    shift = largest(inputs)
+    if not is_stacked(inputs) and not math.isfinite(shift):
+        return shift  # every input -inf, or one +inf (or NaN): the shift is the answer
+    return shift + log(add_all(each(lambda x: exp(x - shift), inputs)))
+
+
+# d/dx_i log Σ e^x = softmax_i = e^(x_i - out)
+LOGSUMEXP = Rule("logsumexp", _log_sum_exp,
+                 lambda inputs, out: each(lambda x: exp(x - out), inputs), variadic=True)
 
 
 def _power_partials(base, exponent, out):

@@ -204,13 +204,32 @@ def dot(weights, inputs, bias=0.0):
     weights, inputs = list(weights), list(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    operands = [_operand(x) for x in (*weights, *inputs, bias)]
-    for position, operand in enumerate(operands):
+    return _apply(ops.DOT, *_operands("dot", [*weights, *inputs, bias]))
+
+
+def total(values):
+    """v0 + v1 + ... as one node (Python's sum() would record a chain of len(values) nodes)."""
+    values = list(values)
+    if not values:
+        raise ValueError("total() of no values: give at least one")
+    return _apply(ops.TOTAL, *_operands("total", values))
+
+
+def logsumexp(values):
+    """log(Σ e^v) as one node, computed without overflow for any inputs (softmax's
+    normaliser: its gradient is the softmax)."""
+    values = list(values)
+    if not values:
+        raise ValueError("logsumexp() of no values: give at least one")
+    return _apply(ops.LOGSUMEXP, *_operands("logsumexp", values))
+
+
+def _operands(who, given):
+    operands = [_operand(x) for x in given]
+    for x, operand in zip(given, operands):
         if operand is None:
-            given = (*weights, *inputs, bias)[position]
-            raise TypeError(f"dot takes numbers or Values, got {type(given).__name__}: "
-                            f"{given!r}")
-    return _apply(ops.DOT, *operands)
+            raise TypeError(f"{who} takes numbers or Values, got {type(x).__name__}: {x!r}")
+    return operands
 
 
 def _operand(other):
@@ -234,7 +253,7 @@ def _apply(rule, *inputs):
     if rule.check is not None:
         rule.check(*xs)
     try:
-        data = rule.value(*xs)
+        data = rule.value(xs) if rule.variadic else rule.value(*xs)
     except OverflowError:
         raise OverflowError(_overflow_message(rule, xs)) from None
     if not math.isfinite(data) and all(math.isfinite(x) for x in xs):

@@ -9,7 +9,7 @@ import html
 import math
 import os
 
-from .backward import topological_order
+from .backward import _local_derivatives, topological_order
 from .files import write_atomically
 from .render import RendererNotFound, render
 
@@ -234,7 +234,7 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
 def local_derivatives(node):
     """∂(node)/∂(each input) as text, computed by the node's rule on floats."""
     try:
-        values = node._rule.partials(*[p.data for p in node.parents], node.data)
+        values = _local_derivatives(node, create_graph=False)
     except ArithmeticError:
         return ["undefined"] * len(node.parents)
     return [short(v) for v in values]

@@ -8,7 +8,7 @@ several outputs) and `targets` (one per sample), and returns a single Value to c
 import math
 from numbers import Real
 
-from autograd import Value
+from autograd import Value, logsumexp, total
 
 LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary cross-entropy at -100
 
@@ -45,7 +45,7 @@ def _flat_pairs(outputs, targets, who):
 
 
 def _mean(terms):
-    return sum(terms) * (1.0 / len(terms))
+    return total(terms) * (1.0 / len(terms))
 
 
 def _threshold(at):
@@ -111,8 +111,8 @@ def binary_cross_entropy_with_logits(logits, targets):
 @_classifier(_argmax)
 def cross_entropy(logits, labels):
     """Softmax cross-entropy from raw scores and integer class labels: mean over samples of
-    log Σ_j e^{z_j} − z_label, with the log-sum-exp shifted by max z so it never overflows
-    (torch's cross_entropy)."""
+    log Σ_j e^{z_j} − z_label, by autograd's logsumexp, which never overflows (torch's
+    cross_entropy)."""
     terms = []
     for scores, label in zip(*_pairs(logits, labels, "cross_entropy")):
         scores = list(scores) if isinstance(scores, (list, tuple)) else [scores]
@@ -120,13 +120,8 @@ def cross_entropy(logits, labels):
                 or not 0 <= int(label) < len(scores):
             raise ValueError(f"cross_entropy: label {label!r} is not a class index for "
                              f"{len(scores)} scores (0 to {len(scores) - 1})")
-        terms.append(_log_sum_exp(scores) - scores[int(label)])
+        terms.append(logsumexp(scores) - scores[int(label)])
     return _mean(terms)
-
-
-def _log_sum_exp(scores):
-    shift = max(_number(s) for s in scores)  # a constant: log-sum-exp does not depend on it
-    return sum((s - shift).exp() for s in scores).log() + shift
 
 
 @_classifier(_threshold(0.0))
@@ -142,7 +137,7 @@ def hinge(scores, targets):
 
 def l2(parameters, alpha=1e-4):
     """The L2 penalty alpha · Σ p² (micrograd's regularisation), added to a loss."""
-    return alpha * sum(p * p for p in parameters)
+    return alpha * total([p * p for p in parameters])
 
 
 def _check_unit_target(t, who):

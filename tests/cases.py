@@ -8,6 +8,8 @@ differences.
 from dataclasses import dataclass, field
 
 from autograd import dot as _dot
+from autograd import logsumexp as _logsumexp
+from autograd import total as _total
 
 
 @dataclass
@@ -42,6 +44,13 @@ MODERATE = [-2.5, -1.0, -0.3, 0.4, 1.0, 2.2]
 BINARY_MODERATE = [(1.5, 2.0), (-0.7, 0.4), (3.0, -1.25), (-2.0, -0.5)]
 
 CASES = [
+    Case("total", lambda a, b, c: _total([a, b, c]), lambda a, b, c: a + b + c,
+         [(0.5, -1.0, 2.0), (1e300, -1e300, 1.0), (0.0, 0.0, 0.0)],
+         [(0.5, -1.0, 2.0), (1.3, 0.2, -0.7)]),
+    Case("logsumexp", lambda a, b, c: _logsumexp([a, b, c]),
+         lambda a, b, c: _torch().logsumexp(_torch().stack([a, b, c]), 0),
+         [(0.5, -1.0, 2.0), (1000.0, 999.0, -1000.0), (-800.0, -801.0, -1e4), (0.0, 0.0, 0.0)],
+         [(0.5, -1.0, 2.0), (1.3, 0.2, -0.7)]),
     Case("dot", lambda w1, w2, x1, x2, b: _dot([w1, w2], [x1, x2], b),
          lambda w1, w2, x1, x2, b: b + w1 * x1 + w2 * x2,
          [(0.5, -1.0, 2.0, 3.0, 0.25), (1e100, 1e100, 1e100, -1e100, 0.0),

@@ -102,3 +102,13 @@ def test_dot_with_mismatched_sizes_names_both():
         dot([Value(1.0)] * 3, [1.0, 2.0])
     with pytest.raises(TypeError, match="str"):
         dot([Value(1.0)], ["x"])
+
+
+def test_total_and_logsumexp_need_values():
+    from autograd import logsumexp, total
+    with pytest.raises(ValueError, match="no values"):
+        total([])
+    with pytest.raises(ValueError, match="no values"):
+        logsumexp([])
+    with pytest.raises(TypeError, match="str"):
+        total([Value(1.0), "x"])
