@@ -96,6 +96,10 @@ def is_stacked(xs):
     return isinstance(xs, np.ndarray)
 
 
+def is_array(x):
+    return isinstance(x, np.ndarray)
+
+
 def add_all(xs):
     """x0 + x1 + ..., left to right (a stacked array: summed along axis 0)."""
     if is_stacked(xs):

@@ -13,7 +13,7 @@ import functools
 import math
 
 from .elementary import (
-    add_all, cos, each, exp, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
+    add_all, cos, each, exp, is_array, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
     softplus, sqrt, step, tanh, where,
 )
 
@@ -131,6 +131,8 @@ LOGSUMEXP = Rule("logsumexp", _log_sum_exp,
 
 
 def _power_partials(base, exponent, out):
+    if is_array(base) or is_array(exponent):
+        return _power_partials_batched(base, exponent, out)
     # d/d base: exponent * base ** (exponent - 1), and 0 for exponent 0 (as PyTorch).
     d_base = 0.0 if is_zero(exponent) else exponent * base ** (exponent - 1.0)
     # d/d exponent: out * log(base). At base 0 the output is flat (0 ** b = 0 for b > 0).
@@ -143,6 +145,14 @@ def _power_partials(base, exponent, out):
         )
     else:
         d_exponent = out * log(base)
+    return (d_base, d_exponent)
+
+
+def _power_partials_batched(base, exponent, out):
+    # The same cases elementwise; a negative base gives NaN here, which the batched
+    # interpreter turns into the error above by asking the float rule about that sample.
+    d_base = where(exponent == 0, 0.0, exponent * base ** (exponent - 1.0))
+    d_exponent = where(base == 0, 0.0, out * log(where(base < 0, float("nan"), base)))
     return (d_base, d_exponent)
 
 

@@ -7,15 +7,18 @@ backward pass needs them, on floats or on Values.
 """
 import contextvars
 import functools
-import math
 import numbers
 import sys
+from math import isfinite
 
 from . import ops
 
 # ---- recording on and off (per thread and per asyncio task) ----
 
 _grad_enabled = contextvars.ContextVar("chainrule_grad_enabled", default=True)
+# Set while autograd.compile traces a function: a comparison of Values then means a branch on
+# the data, which a trace cannot follow.
+_tracing = contextvars.ContextVar("chainrule_tracing", default=False)
 
 
 def is_grad_enabled():
@@ -51,6 +54,8 @@ class no_grad:
 
 
 # ---- the node ----
+
+_new_value = object.__new__
 
 def _as_float(data):
     if type(data) is float:
@@ -164,19 +169,23 @@ class Value:
     # -- comparisons look at the data; == and hash stay by identity (Values go in sets) --
 
     def __lt__(self, other):
-        return self.data < _plain(other)
+        a, b = _compared(self, other)
+        return a < b
 
     def __le__(self, other):
-        return self.data <= _plain(other)
+        a, b = _compared(self, other)
+        return a <= b
 
     def __gt__(self, other):
-        return self.data > _plain(other)
+        a, b = _compared(self, other)
+        return a > b
 
     def __ge__(self, other):
-        return self.data >= _plain(other)
+        a, b = _compared(self, other)
+        return a >= b
 
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
+    # == and hash are object's own (by identity), not redefined: dict and set lookups of
+    # nodes then run at C speed, and the backward pass is made of them.
 
     # -- gradients --
 
@@ -204,7 +213,7 @@ def dot(weights, inputs, bias=0.0):
     weights, inputs = list(weights), list(inputs)
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    return _apply(ops.DOT, *_operands("dot", [*weights, *inputs, bias]))
+    return _apply_many(ops.DOT, _operands("dot", [*weights, *inputs, bias]))
 
 
 def total(values):
@@ -212,7 +221,7 @@ def total(values):
     values = list(values)
     if not values:
         raise ValueError("total() of no values: give at least one")
-    return _apply(ops.TOTAL, *_operands("total", values))
+    return _apply_many(ops.TOTAL, _operands("total", values))
 
 
 def logsumexp(values):
@@ -221,7 +230,7 @@ def logsumexp(values):
     values = list(values)
     if not values:
         raise ValueError("logsumexp() of no values: give at least one")
-    return _apply(ops.LOGSUMEXP, *_operands("logsumexp", values))
+    return _apply_many(ops.LOGSUMEXP, _operands("logsumexp", values))
 
 
 def _operands(who, given):
@@ -237,38 +246,78 @@ def _operand(other):
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):
-        return Value(float(other))
+        return _node(float(other), None, ())  # a constant leaf (its number is known good)
     return None
 
 
-def _plain(other):
-    if isinstance(other, Value):
-        return other.data
-    return other
+def _compared(value, other):
+    """The two numbers a comparison looks at (refused while tracing)."""
+    if _tracing.get():
+        from .compile import TraceError
+        raise TraceError("the traced function compares Values, so its path depends on the "
+                         "data, which one trace cannot follow: use the eager engine, or write "
+                         "the choice with relu/abs/where-free arithmetic")
+    return value.data, other.data if isinstance(other, Value) else other
 
 
-def _apply(rule, *inputs):
-    """The forward interpreter: value on floats, checked, then recorded as a new node."""
+# ---- the forward interpreter: the value on floats, checked, then recorded as a new node ----
+# Written out per arity: this is the hot path of every eager computation.
+
+def _apply(rule, a, b=None):
+    """rule applied to one Value (b None) or two."""
+    if b is None:
+        x = a.data
+        if rule.check is not None:
+            rule.check(x)
+        try:
+            data = rule.value(x)
+        except OverflowError:
+            raise OverflowError(_overflow_message(rule, [x])) from None
+        parents = (a,)
+    else:
+        x, y = a.data, b.data
+        if rule.check is not None:
+            rule.check(x, y)
+        try:
+            data = rule.value(x, y)
+        except OverflowError:
+            raise OverflowError(_overflow_message(rule, [x, y])) from None
+        parents = (a, b)
+    if not isfinite(data):
+        _check_overflow(rule, [p.data for p in parents])
+    return _node(data, rule, parents)
+
+
+def _apply_many(rule, inputs):
+    """A variadic rule applied to a list of Values."""
     xs = [x.data for x in inputs]
-    if rule.check is not None:
-        rule.check(*xs)
     try:
-        data = rule.value(xs) if rule.variadic else rule.value(*xs)
+        data = rule.value(xs)
     except OverflowError:
         raise OverflowError(_overflow_message(rule, xs)) from None
-    if not math.isfinite(data) and all(math.isfinite(x) for x in xs):
-        raise OverflowError(_overflow_message(rule, xs))
-    out = Value.__new__(Value)
+    if not isfinite(data):
+        _check_overflow(rule, xs)
+    return _node(data, rule, tuple(inputs))
+
+
+def _node(data, rule, parents):
+    out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = None
     if _grad_enabled.get():
         out._rule = rule
-        out._parents = inputs
+        out._parents = parents
     else:
         out._rule = None
         out._parents = ()
     return out
+
+
+def _check_overflow(rule, xs):
+    """A non-finite result: fine from non-finite data (IEEE), an error from finite data."""
+    if all(isfinite(x) for x in xs):
+        raise OverflowError(_overflow_message(rule, xs))
 
 
 def describe(rule, xs):
