@@ -5,8 +5,9 @@
     >>> y.backward(); x.grad
     7.0
 """
-from .backward import grad, hessian, topological_order
+from .backward import collector_paused, grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
+from .compile import Tape, TraceError, trace
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from .steps import BackwardSteps, backward_steps
@@ -18,8 +19,8 @@ __chainrule__ = True
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "DomainError", "dot", "total", "logsumexp", "grad", "hessian", "topological_order", "no_grad", "is_grad_enabled",
+    "Value", "DomainError", "dot", "total", "logsumexp", "grad", "collector_paused", "hessian", "topological_order", "no_grad", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckReport",
-    "draw_graph", "Picture", "backward_steps", "BackwardSteps",
+    "draw_graph", "Picture", "backward_steps", "BackwardSteps", "trace", "Tape", "TraceError",
     "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
 ]

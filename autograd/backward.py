@@ -10,7 +10,7 @@ import math
 import sys
 from numbers import Real
 
-from .value import Value, describe
+from .value import Value, _data_of, describe
 
 
 def topological_order(root):
@@ -59,7 +59,7 @@ def _infinite_slope(node, error):
 
 def _gradients(output, create_graph):
     """{node: d output / d node} for every node `output` depends on."""
-    with _collector_paused():
+    with collector_paused():
         order = topological_order(output)
         if not create_graph:
             return _float_gradients(output, order)
@@ -91,7 +91,7 @@ def _float_gradients(output, order):
             rule = node._rule
             upstream = gradients[node]
             if rule.variadic:
-                locals_ = rule.partials([p.data for p in parents], node.data)
+                locals_ = rule.partials(list(map(_data_of, parents)), node.data)
             elif len(parents) == 2:
                 locals_ = rule.partials(parents[0].data, parents[1].data, node.data)
             else:
@@ -107,12 +107,18 @@ def _float_gradients(output, order):
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """Python's cyclic garbage collector off for the walk, and back as it was after.
+def collector_paused():
+    """Python's cyclic garbage collector paused for a block, and set back as it was after.
 
-    The walk allocates nothing that forms a cycle, but the collector, triggered by the
-    allocations, would scan every node of the graph again and again (half the time of a large
-    backward pass, measured in benchmarks/)."""
+    Graphs hold no reference cycles, so they are freed without the collector; but the
+    collector, woken by the allocations, would scan every node of a large graph again and
+    again (about half the time of building and walking one, measured in benchmarks/).
+    backward() pauses it for its walk; wrap a training step to pause it for the forward pass:
+
+        with collector_paused():
+            loss = model_loss()
+            loss.backward()
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -8,6 +8,7 @@ plain arithmetic, so one rule serves three interpreters:
 - a numpy array goes to numpy (a traced graph replayed over a whole batch).
 """
 import math
+from itertools import chain
 
 import numpy as np
 
@@ -124,7 +125,7 @@ def join(*parts):
         return np.concatenate([part if is_stacked(part) else np.broadcast_to(
             np.asarray(part, dtype=float).reshape(-1, *([1] * (reference.ndim - 1))),
             (len(part),) + reference.shape[1:]) for part in parts])
-    return tuple(x for part in parts for x in part)
+    return tuple(chain.from_iterable(parts))
 
 
 def largest(xs):

@@ -11,6 +11,7 @@ and on numpy arrays (batched replay). `check` sees floats only.
 """
 import functools
 import math
+from operator import mul
 
 from .elementary import (
     add_all, cos, each, exp, is_array, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
@@ -100,10 +101,7 @@ def _dot_value(inputs):
     weights, xs, bias = inputs[:n], inputs[n:2 * n], inputs[2 * n:]
     if is_stacked(inputs):
         return bias[0] + (weights * xs).sum(axis=0)
-    total = bias[0]
-    for w, x in zip(weights, xs):
-        total = total + w * x
-    return total
+    return sum(map(mul, weights, xs), bias[0])
 
 
 def _dot_partials(inputs, out):

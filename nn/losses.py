@@ -8,16 +8,28 @@ several outputs) and `targets` (one per sample), and returns a single Value to c
 import math
 from numbers import Real
 
-from autograd import Value, logsumexp, total
+from autograd import Value, dot, logsumexp, total
 
 LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary cross-entropy at -100
 
 
-def _classifier(classify):
+def _classifier(classify, term=None):
+    """Attach to a loss how it reads an output as a class, and (for nn.fit's traced engine)
+    `term(output, targets)`: one sample's share, with the targets as a list of numbers or
+    Values, written without branches on the data so that it traces."""
     def attach(loss):
         loss.classify = classify
+        loss.term = term
         return loss
     return attach
+
+
+def _per_output(function):
+    """A per-sample term that averages `function(output, target)` over a sample's outputs."""
+    def term(output, targets):
+        outputs = output if isinstance(output, (list, tuple)) else [output]
+        return total([function(o, t) for o, t in zip(outputs, targets)]) * (1.0 / len(outputs))
+    return term
 
 
 def _pairs(outputs, targets, who):
@@ -44,6 +56,10 @@ def _flat_pairs(outputs, targets, who):
     return pairs
 
 
+def _listed(output):
+    return list(output) if isinstance(output, (list, tuple)) else [output]
+
+
 def _mean(terms):
     return total(terms) * (1.0 / len(terms))
 
@@ -63,13 +79,13 @@ def _argmax(output):
     return scores.index(max(scores))
 
 
-@_classifier(_argmax)
+@_classifier(_argmax, _per_output(lambda o, t: (o - t) ** 2))
 def mse(outputs, targets):
     """Mean squared error: mean (output − target)² (torch's mse_loss)."""
     return _mean([(o - t) ** 2 for o, t in _flat_pairs(outputs, targets, "mse")])
 
 
-@_classifier(_argmax)
+@_classifier(_argmax, _per_output(lambda o, t: abs(o - t)))
 def mae(outputs, targets):
     """Mean absolute error: mean |output − target| (torch's l1_loss)."""
     return _mean([abs(o - t) for o, t in _flat_pairs(outputs, targets, "mae")])
@@ -96,7 +112,7 @@ def binary_cross_entropy(probabilities, targets):
     return _mean(terms)
 
 
-@_classifier(_threshold(0.0))
+@_classifier(_threshold(0.0), _per_output(lambda z, t: z.softplus() - t * z))
 def binary_cross_entropy_with_logits(logits, targets):
     """Binary cross-entropy from a raw score z: mean [softplus(z) − t·z], the stable form of
     −[t·log σ(z) + (1 − t)·log(1 − σ(z))] for any z (torch's binary_cross_entropy_with_logits)."""
@@ -108,7 +124,8 @@ def binary_cross_entropy_with_logits(logits, targets):
     return _mean(terms)
 
 
-@_classifier(_argmax)
+@_classifier(_argmax, lambda scores, one_hot: logsumexp(_listed(scores)) - dot(one_hot,
+                                                                             _listed(scores)))
 def cross_entropy(logits, labels):
     """Softmax cross-entropy from raw scores and integer class labels: mean over samples of
     log Σ_j e^{z_j} − z_label, by autograd's logsumexp, which never overflows (torch's
@@ -124,7 +141,7 @@ def cross_entropy(logits, labels):
     return _mean(terms)
 
 
-@_classifier(_threshold(0.0))
+@_classifier(_threshold(0.0), _per_output(lambda s, t: (1 - t * s).relu()))
 def hinge(scores, targets):
     """The SVM max-margin loss of micrograd's demo: mean relu(1 − t·s), targets ±1."""
     terms = []

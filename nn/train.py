@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from autograd import Value, no_grad
+from autograd import TraceError, Value, collector_paused, no_grad, trace
 
 from .losses import LOSSES, hinge, l2 as l2_penalty
 from .optim import OPTIMIZERS, Optimizer
@@ -114,7 +114,7 @@ def _check_data(X, y):
 
 def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size=None,
         shuffle=True, seed=0, metrics=(accuracy,), validation=None, l2=0.0, schedule=None,
-        progress=True):
+        progress=True, engine="auto"):
     """Train `model` on samples X (rows) with targets y by gradient descent; return a History.
 
     loss: a name ('mse', 'mae', 'bce', 'bce_logits', 'cross_entropy', 'hinge') or a function
@@ -124,6 +124,10 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     validation: (X_val, y_val), evaluated after each epoch.
     l2: the weight of an L2 penalty on every parameter (0 for none).
     schedule: a function (optimizer) -> schedule from nn.optim (StepLR, LinearLR, ...).
+    engine: 'traced' replays one traced sample over each whole batch with numpy (autograd's
+        trace: the same numbers, many times faster); 'eager' builds the graph sample by
+        sample; 'auto' (the default) traces when the model and loss allow it. The engine
+        used is in history.engine.
     """
     X, y = _check_data(X, y)
     loss = _loss_function(loss)
@@ -142,11 +146,23 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
     schedule = schedule(optimizer) if schedule is not None else None
 
+    if engine not in ("auto", "traced", "eager"):
+        raise ValueError(f"engine is 'auto', 'traced' or 'eager', got {engine!r}")
+
     classes = _classes(y)
     with no_grad():
         width = _width(model(X[0]))
     targets = _targets(loss, classes, width)
+    tape = None
+    if engine != "eager":
+        rows = _traced_rows(loss, X, targets, width)
+        try:
+            tape = _trace_training(model, loss, rows, X.shape[1], l2)
+        except TraceError:
+            if engine == "traced":
+                raise
     history = History(loss=[], **{m.__name__: [] for m in metrics})
+    history.engine = "traced" if tape is not None else "eager"
     if validation is not None:
         X_val, y_val = _check_data(*validation)
         history.update(val_loss=[], **{f"val_{m.__name__}": [] for m in metrics})
@@ -158,13 +174,22 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         total, predicted = 0.0, np.empty(len(X), dtype=object)
         for start in range(0, len(X), batch_size):
             batch = order[start:start + batch_size]
-            outputs = [model(X[i]) for i in batch]
-            batch_loss = loss(outputs, [targets[i] for i in batch])
-            objective = batch_loss + l2_penalty(model.parameters(), l2) if l2 else batch_loss
             optimizer.zero_grad()
-            objective.backward()
+            if tape is not None:
+                per_sample, *outputs = tape.backward(rows[batch])
+                batch_objective = float(per_sample.mean())
+                outputs = np.column_stack(outputs).tolist() if len(outputs) > 1 \
+                    else outputs[0].tolist()
+            else:
+                with collector_paused():  # the step's graph has no cycles: see autograd
+                    outputs = [model(X[i]) for i in batch]
+                    batch_loss = loss(outputs, [targets[i] for i in batch])
+                    objective = batch_loss + l2_penalty(model.parameters(), l2) if l2 \
+                        else batch_loss
+                    objective.backward()
+                batch_objective = objective.data
             optimizer.step()
-            total += objective.data * len(batch)
+            total += batch_objective * len(batch)
             predicted[batch] = _classify(loss, outputs)
         if schedule is not None:
             schedule.step()
@@ -181,6 +206,37 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         if hasattr(bar, "set_postfix"):
             bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
     return history
+
+
+def _traced_rows(loss, X, targets, width):
+    """Each sample as one row: its inputs, then its targets as numbers (one-hot for labels of
+    a loss over several outputs)."""
+    encoded = []
+    for t in targets:
+        if isinstance(t, list):
+            encoded.append(t)
+        elif loss is LOSSES["cross_entropy"]:
+            encoded.append([1.0 if k == t else 0.0 for k in range(width)])
+        else:
+            encoded.append([float(t)])
+    return np.column_stack([X, np.array(encoded, dtype=float)])
+
+
+def _trace_training(model, loss, rows, n_inputs, l2):
+    """A tape of one sample's objective (and the model's outputs), or TraceError."""
+    term = getattr(loss, "term", None)
+    if term is None:
+        raise TraceError(f"the loss {getattr(loss, '__name__', loss)!r} has no traceable form")
+    params = model.parameters()
+
+    def one_sample(row):
+        out = model(row[:n_inputs])
+        objective = term(out, row[n_inputs:])
+        if l2:
+            objective = objective + l2_penalty(params, l2)
+        return (objective, *(out if isinstance(out, (list, tuple)) else [out]))
+
+    return trace(one_sample, rows[0], checks=rows[1:4])
 
 
 def _progress(epochs, progress):

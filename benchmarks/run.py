@@ -1,0 +1,375 @@
+"""Speed and memory, side by side: micrograd, chainrule eager, chainrule traced, plain numpy.
+
+    pip install ".[bench]" && python benchmarks/run.py          (about ten minutes)
+    python benchmarks/run.py --quick                            (fewer repeats, smaller sizes)
+
+Each workload's implementations run in one process, alternating, several times; the table shows
+medians and each one's speed-up over micrograd measured in the same run (the machine is shared
+and noisy: compare ratios, not seconds across runs).
+"""
+import argparse
+import gc
+import math
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+import weakref
+
+import numpy as np
+
+sys.path.insert(0, __import__("os").path.dirname(__import__("os").path.dirname(
+    __import__("os").path.abspath(__file__))))
+
+import nn  # noqa: E402
+from autograd import Value, trace  # noqa: E402
+
+try:
+    from micrograd.engine import Value as MicroValue
+    from micrograd.nn import MLP as MicroMLP
+except ImportError:  # the bench extra installs it
+    MicroValue = MicroMLP = None
+
+
+def median_times(implementations, repeats):
+    """{name: median seconds}, running the implementations in turn, `repeats` rounds."""
+    times = {name: [] for name in implementations}
+    for _ in range(repeats):
+        for name, run in implementations.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def table(title, rows, columns):
+    print(f"\n{title}")
+    widths = [max(len(str(c)), *(len(str(r[i])) for r in rows)) for i, c in enumerate(columns)]
+    print("  " + "  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        print("  " + "  ".join(str(v).ljust(w) for v, w in zip(row, widths)))
+
+
+def seconds(t):
+    return f"{t * 1e3:.3f} ms" if t < 1 else f"{t:.2f} s"
+
+
+def speed_rows(medians, reference="micrograd"):
+    base = medians.get(reference)
+    return [[name, seconds(t), f"{base / t:,.1f}x" if base else "-"]
+            for name, t in medians.items()]
+
+
+# ---- W1: micrograd's demo step ----
+
+def moons_problem():
+    X, y = nn.data.moons(100, noise=0.1, seed=1337)
+    return X, y * 2 - 1
+
+
+def demo_step(model, value, X, y, learning_rate=0.5):
+    """micrograd's demo.ipynb loss() and update, line for line, for either library."""
+    inputs = [list(map(value, xrow)) for xrow in X]
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
+    total_loss = data_loss + reg_loss
+    model.zero_grad()
+    total_loss.backward()
+    for p in model.parameters():
+        p.data -= learning_rate * p.grad
+
+
+def traced_demo(model, X, y):
+    def per_sample(row):
+        score = model(row[:2])
+        return (1 + -row[2] * score).relu() + 1e-4 * nn.losses.l2(model.parameters(), 1.0)
+
+    batch = np.column_stack([X, y])
+    tape = trace(per_sample, batch[0], checks=batch[1:4])
+    params = model.parameters()
+
+    def step(learning_rate=0.5):
+        for p in params:
+            p.grad = 0.0
+        tape.backward(batch)
+        for p in params:
+            p.data -= learning_rate * p.grad
+    return step
+
+
+def numpy_demo(X, y, seed=0):
+    rng = np.random.default_rng(seed)
+    W1, b1 = rng.uniform(-1, 1, (2, 16)), np.zeros(16)
+    W2, b2 = rng.uniform(-1, 1, (16, 16)), np.zeros(16)
+    W3, b3 = rng.uniform(-1, 1, (16, 1)), np.zeros(1)
+    params = [W1, b1, W2, b2, W3, b3]
+    t = y.astype(float)[:, None]
+
+    def step(learning_rate=0.5, alpha=1e-4):
+        z1 = X @ W1 + b1
+        h1 = np.maximum(z1, 0)
+        z2 = h1 @ W2 + b2
+        h2 = np.maximum(z2, 0)
+        s = h2 @ W3 + b3
+        margin = 1 - t * s
+        # loss = mean(relu(margin)) + alpha * Σ p², backward by hand
+        ds = -t * (margin > 0) / len(X)
+        dW3, db3 = h2.T @ ds, ds.sum(0)
+        dz2 = (ds @ W3.T) * (z2 > 0)
+        dW2, db2 = h1.T @ dz2, dz2.sum(0)
+        dz1 = (dz2 @ W2.T) * (z1 > 0)
+        dW1, db1 = X.T @ dz1, dz1.sum(0)
+        for p, g in zip(params, [dW1, db1, dW2, db2, dW3, db3]):
+            p -= learning_rate * (g + 2 * alpha * p)
+    return step
+
+
+def w1(repeats):
+    X, y = moons_problem()
+    random.seed(1337)
+    implementations = {}
+    if MicroMLP:
+        micro = MicroMLP(2, [16, 16, 1])
+        implementations["micrograd"] = lambda: demo_step(micro, MicroValue, X, y)
+    ours = nn.MLP(2, [16, 16, 1], seed=1337)
+    implementations["chainrule eager"] = lambda: demo_step(ours, Value, X, y)
+    implementations["chainrule traced"] = traced_demo(nn.MLP(2, [16, 16, 1], seed=1337), X, y)
+    implementations["numpy by hand"] = numpy_demo(X, y)
+    medians = median_times(implementations, repeats)
+    table("W1  micrograd's demo step: MLP(2, [16, 16, 1]), 100 moons, hinge + L2, backward, "
+          "SGD", speed_rows(medians), ["", "median", "vs micrograd"])
+    return medians
+
+
+# ---- W2: a long chain ----
+
+def chain(value, n):
+    x = value(1.0)
+    v = x
+    for _ in range(n):
+        v = v * 1.0001 + 0.0001
+    return x, v
+
+
+def w2(lengths, repeats):
+    rows = []
+    for n in lengths:
+        builds, backs, nodes = [], [], 0
+        for _ in range(repeats):
+            start = time.perf_counter()
+            x, v = chain(Value, n)
+            built = time.perf_counter()
+            v.backward()
+            done = time.perf_counter()
+            builds.append(built - start)
+            backs.append(done - built)
+            nodes = 4 * n + 1  # per link: a product, a sum and their two constants
+            del x, v
+        micro = "-"
+        if MicroValue:
+            try:
+                x, v = chain(MicroValue, n)
+                v.backward()
+                micro = "ok"
+            except RecursionError:
+                micro = "RecursionError"
+            finally:
+                x = v = None
+                gc.collect()
+        back = statistics.median(backs)
+        rows.append([f"{n:,}", f"{nodes:,}", seconds(statistics.median(builds)), seconds(back),
+                     f"{back / nodes * 1e9:.0f} ns", micro])
+    table("W2  a chain x -> x*1.0001 + 0.0001, n links, backward (chainrule eager)", rows,
+          ["links", "nodes", "forward", "backward", "backward per node", "micrograd"])
+
+
+# ---- W3: memory per node, and freeing ----
+
+def products(value, n):
+    a = [value(0.001 * i) for i in range(n)]
+    b = [value(1.0 - 0.001 * i) for i in range(n)]
+    return sum(x * y for x, y in zip(a, b))
+
+
+def count_nodes(root, parents_of):
+    seen, stack = {id(root)}, [root]
+    while stack:
+        node = stack.pop()
+        for p in parents_of(node):
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return len(seen)
+
+
+def w3(n):
+    rows = []
+    libraries = [("chainrule", Value, lambda v: v.parents)]
+    if MicroValue:
+        libraries.insert(0, ("micrograd", MicroValue, lambda v: v._prev))
+    for name, value, parents_of in libraries:
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        root = products(value, n)
+        used = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        nodes = count_nodes(root, parents_of)
+        start = time.perf_counter()
+        root.backward()
+        back = time.perf_counter() - start
+        alive = weakref.ref(root)
+        del root
+        freed = "at once" if alive() is None else "only by gc.collect()"
+        gc.collect()
+        rows.append([name, f"{nodes:,}", f"{used / nodes:.0f}", seconds(back), freed])
+    table(f"W3  the sum of {n:,} products, built with sum(): memory and freeing", rows,
+          ["", "nodes", "bytes per node", "backward", "graph freed"])
+
+
+# ---- W4: XOR ----
+
+def micro_sigmoid(v):
+    """sigmoid for micrograd, written the way micrograd writes its operations."""
+    out = MicroValue(1 / (1 + math.exp(-v.data)), (v,), "sigmoid")
+
+    def _backward():
+        v.grad += out.data * (1 - out.data) * out.grad
+    out._backward = _backward
+    return out
+
+
+def xor_epochs(model, value, sigmoid, epochs=2000, learning_rate=0.5):
+    X, y = nn.data.xor()
+    for _ in range(epochs):
+        outputs = [sigmoid(model([value(a) for a in x])) for x in X]
+        loss = sum((o - t) ** 2 for o, t in zip(outputs, y)) * (1.0 / len(X))
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= learning_rate * p.grad
+
+
+def w4(repeats):
+    implementations = {}
+    if MicroMLP:
+        def micro():
+            random.seed(0)
+            model = MicroMLP(2, [2, 1])
+            for neuron in model.layers[0].neurons:
+                neuron.nonlin = False  # sigmoid instead of relu, applied by _MicroXor
+            xor_epochs(_MicroXor(*model.layers), MicroValue, micro_sigmoid)
+        implementations["micrograd"] = micro
+
+    def eager():
+        model = nn.MLP(2, [2, 1], activation="sigmoid", output_activation="linear", seed=0)
+        xor_epochs(model, Value, Value.sigmoid)
+    implementations["chainrule eager"] = eager
+
+    def traced():
+        model = nn.MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
+        nn.fit(model, *nn.data.xor(), loss="mse", optimizer="sgd", lr=0.5, epochs=2000,
+               progress=False, metrics=(), engine="traced")
+    implementations["chainrule traced (nn.fit)"] = traced
+    implementations["numpy by hand"] = numpy_xor
+    medians = median_times(implementations, repeats)
+    table("W4  XOR, 2-2-1 sigmoid, MSE, full batch, 2,000 epochs", speed_rows(medians),
+          ["", "median", "vs micrograd"])
+
+
+class _MicroXor:
+    """micrograd's MLP(2, [2, 1]) with sigmoid activations added."""
+
+    def __init__(self, hidden, out):
+        self.hidden, self.out = hidden, out
+
+    def __call__(self, x):
+        return self.out([micro_sigmoid(h) for h in self.hidden(x)])
+
+    def parameters(self):
+        return self.hidden.parameters() + self.out.parameters()
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = 0
+
+
+def numpy_xor(epochs=2000, learning_rate=0.5):
+    X, y = nn.data.xor()
+    t = y.astype(float)[:, None]
+    rng = np.random.default_rng(0)
+    W1, b1, W2, b2 = rng.uniform(-1, 1, (2, 2)), np.zeros(2), rng.uniform(-1, 1, (2, 1)), np.zeros(1)
+    for _ in range(epochs):
+        h = 1 / (1 + np.exp(-(X @ W1 + b1)))
+        o = 1 / (1 + np.exp(-(h @ W2 + b2)))
+        do = 2 * (o - t) / len(X) * o * (1 - o)
+        dh = do @ W2.T * h * (1 - h)
+        W2 -= learning_rate * h.T @ do
+        b2 -= learning_rate * do.sum(0)
+        W1 -= learning_rate * X.T @ dh
+        b1 -= learning_rate * dh.sum(0)
+
+
+# ---- W5: digits ----
+
+def w5(repeats):
+    X, y = nn.data.digits()
+    X_train, _, y_train, _ = nn.data.split(X, y, test_size=0.25, seed=0)
+
+    def epoch(engine):
+        def run():
+            model = nn.MLP(64, [32, 10], seed=0)
+            nn.fit(model, X_train, y_train, loss="cross_entropy", optimizer="sgd", lr=0.1,
+                   epochs=1, batch_size=32, progress=False, metrics=(), engine=engine)
+        return run
+
+    def numpy_epoch():
+        rng = np.random.default_rng(0)
+        W1, b1 = rng.uniform(-0.2, 0.2, (64, 32)), np.zeros(32)
+        W2, b2 = rng.uniform(-0.2, 0.2, (32, 10)), np.zeros(10)
+        order = rng.permutation(len(X_train))
+        for start in range(0, len(order), 32):
+            idx = order[start:start + 32]
+            xb, yb = X_train[idx], y_train[idx]
+            z1 = xb @ W1 + b1
+            h = np.maximum(z1, 0)
+            z = h @ W2 + b2
+            p = np.exp(z - z.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            p[np.arange(len(idx)), yb] -= 1
+            dz = p / len(idx)
+            dz1 = dz @ W2.T * (z1 > 0)
+            W2 -= 0.1 * h.T @ dz
+            b2 -= 0.1 * dz.sum(0)
+            W1 -= 0.1 * xb.T @ dz1
+            b1 -= 0.1 * dz1.sum(0)
+
+    medians = median_times({"chainrule eager": epoch("eager"),
+                            "chainrule traced": epoch("traced"),
+                            "numpy by hand": numpy_epoch}, repeats)
+    table(f"W5  one epoch of the 8x8 digits: MLP(64, [32, 10]), softmax cross-entropy, "
+          f"minibatches of 32, {len(X_train):,} samples",
+          [[name, seconds(t)] for name, t in medians.items()], ["", "median"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter chains")
+    args = parser.parse_args()
+    repeats = 3 if args.quick else 7
+    print(f"chainrule benchmarks — Python {platform.python_version()}, numpy {np.__version__}, "
+          f"{platform.machine()}, {__import__('os').cpu_count()} cores; "
+          f"micrograd {'0.1.0' if MicroValue else 'not installed'}")
+    w1(repeats)
+    w2([10 ** 3, 10 ** 4, 10 ** 5] + ([] if args.quick else [10 ** 6]), 3)
+    w3(10 ** 5)
+    w4(3)
+    w5(3)
+
+
+if __name__ == "__main__":
+    main()
