@@ -19,7 +19,7 @@ import numpy as np
 
 from . import ops
 from .backward import topological_order
-from .value import Value, _apply, _apply_many, _tracing, no_grad
+from .value import Value, _apply, _apply_many, _data_of, _tracing, no_grad
 
 
 class TraceError(ValueError):
@@ -32,52 +32,81 @@ def is_tracing():
 
 class _Group:
     """Nodes with one rule at one depth whose inputs come from the same kinds of slot:
-    evaluated together, one numpy call for all of them and every sample."""
+    evaluated together, one numpy call for all of them and every sample.
+
+    Shared slots hold one number for the whole batch, batched slots one per sample. A shared
+    group (all its inputs shared) works on (G,) arrays; a batched group on (G, B) arrays,
+    its shared inputs given as (G, 1) so that numpy broadcasts them."""
 
     def __init__(self, rule, nodes, slot, batched):
         self.rule = rule
         self.outputs = np.array([slot[n] for n in nodes])  # (G,)
         self.inputs = np.array([[slot[p] for p in n.parents] for n in nodes]).T  # (arity, G)
-        pattern = [batched[p] for p in nodes[0].parents]
-        self.batched_rows = np.flatnonzero(pattern)  # input positions that vary per sample
-        self.shared_rows = np.flatnonzero(~np.array(pattern, dtype=bool))
-        self.all_batched = len(self.shared_rows) == 0
-        # Where backward adds each position's contributions. Repeated targets (one x feeding
-        # 16 neurons) must be summed: sorted once here, then one reduceat per replay.
-        batched_targets = self.inputs[self.batched_rows].ravel()
-        self.batched_sort = np.argsort(batched_targets, kind="stable")
-        self.batched_unique, self.batched_starts = np.unique(batched_targets[self.batched_sort],
-                                                             return_index=True)
-        self.batched_repeats = len(self.batched_unique) < len(batched_targets)
-        self.batched_targets = batched_targets
-        self.shared_targets = self.inputs[self.shared_rows].ravel()
+        self.pattern = [batched[p] for p in nodes[0].parents]  # per position: per sample?
+        self.is_batched = batched[nodes[0]]
+        # per position: does a slot appear twice (one x feeding several nodes)? Then its
+        # contributions must be summed, not assigned.
+        self.repeats = [len(np.unique(row)) < len(row) for row in self.inputs]
+        # the same, for rules with many inputs, whose positions are handled all at once
+        self.batched_rows = self.inputs[np.array(self.pattern, dtype=bool)]
+        self.shared_rows = self.inputs[~np.array(self.pattern, dtype=bool)]
+        flat = self.batched_rows.ravel()
+        self.batched_rows_repeat = len(np.unique(flat)) < len(flat)
 
-    def gather(self, shared, batched, width):
-        """The inputs: per position (G,) or (G, B) arrays, or one stacked array if variadic."""
+    def gather(self, shared, batched):
+        """The inputs: per position a (G,) or (G, B) array, or one stacked array (arity, G, ...)
+        for a rule with any number of inputs."""
+        if self.rule.variadic and (all(self.pattern) or not self.is_batched):
+            return (batched if self.is_batched else shared)[self.inputs]
+        rows = [batched[row] if is_batched else
+                shared[row][:, None] if self.is_batched else shared[row]
+                for is_batched, row in zip(self.pattern, self.inputs)]
         if not self.rule.variadic:
-            return [batched[row] if k in self.batched_rows else shared[row][:, None]
-                    for k, row in enumerate(self.inputs)]
-        if self.all_batched:
-            return batched[self.inputs]
-        stacked = np.empty(self.inputs.shape + (width,))
-        stacked[self.batched_rows] = batched[self.inputs[self.batched_rows]]
-        stacked[self.shared_rows] = shared[self.inputs[self.shared_rows]][:, :, None]
-        return stacked
+            return rows
+        return np.stack(np.broadcast_arrays(*rows))
 
-    def scatter(self, contributions, shared_grads, batched_grads):
-        """Add each input's (arity, G, B) contributions to its slot; shared slots take the sum
-        over the batch."""
-        width = batched_grads.shape[1]
-        if len(self.batched_rows):
-            part = contributions[self.batched_rows].reshape(-1, width)
-            if self.batched_repeats:
-                batched_grads[self.batched_unique] += np.add.reduceat(
-                    part[self.batched_sort], self.batched_starts, axis=0)
+    def forward(self, shared, batched):
+        inputs = self.gather(shared, batched)
+        return self.rule.value(inputs) if self.rule.variadic else self.rule.value(*inputs)
+
+    def backward(self, shared, batched, upstream, shared_grads, batched_grads):
+        """Add upstream × each local derivative to the inputs' gradients."""
+        inputs = self.gather(shared, batched)
+        out = (batched if self.is_batched else shared)[self.outputs]
+        rule = self.rule
+        if rule.variadic:
+            local = np.asarray(rule.partials(inputs, out), dtype=float)
+            local = local.reshape(local.shape + (1,) * (upstream.ndim + 1 - local.ndim))
+            self._scatter_all(local * upstream, shared_grads, batched_grads)
+            return
+        local = rule.partials(*inputs, out)
+        for k, (from_batch, row) in enumerate(zip(self.pattern, self.inputs)):
+            contribution = local[k] * upstream
+            if from_batch:
+                target = batched_grads
             else:
-                batched_grads[self.batched_targets] += part
+                target = shared_grads
+                if self.is_batched:
+                    contribution = contribution.sum(axis=-1)  # one number for the batch
+            if self.repeats[k]:
+                np.add.at(target, row, contribution)
+            else:
+                target[row] += contribution
+
+    def _scatter_all(self, contributions, shared_grads, batched_grads):
+        """(arity, G, ...) contributions of a many-input rule, added to their inputs."""
+        mask = np.array(self.pattern, dtype=bool)
+        if len(self.batched_rows):
+            part = contributions[mask].reshape(-1, batched_grads.shape[1])
+            if self.batched_rows_repeat:
+                np.add.at(batched_grads, self.batched_rows.ravel(), part)
+            else:
+                batched_grads[self.batched_rows.ravel()] += part
         if len(self.shared_rows):
-            part = contributions[self.shared_rows].sum(axis=-1).ravel()
-            shared_grads += np.bincount(self.shared_targets, weights=part,
+            part = contributions[~mask]
+            if self.is_batched:
+                part = part.sum(axis=-1)
+            shared_grads += np.bincount(self.shared_rows.ravel(), weights=part.ravel(),
                                         minlength=len(shared_grads))
 
 
@@ -135,7 +164,7 @@ class Tape:
     alone, such as an L2 penalty) hold one number for the whole batch; batched ones (the
     sample and everything computed from it) hold one number per sample."""
 
-    def __init__(self, outputs, order, placeholders, captured):
+    def __init__(self, outputs, order, placeholders, captured, wrt=None):
         inputs = set(placeholders)
         batched = {}
         for node in order:
@@ -149,6 +178,9 @@ class Tape:
         self.input_slots = np.array([slot[p] for p in placeholders], dtype=int)
         self.captured = captured  # the leaves read live: parameters and constants
         self.captured_slots = np.array([slot[c] for c in captured], dtype=int)
+        # the leaves that receive gradients: all captured ones, or those asked for
+        self.wrt = captured if wrt is None else [v for v in wrt if v in slot]
+        self.wrt_slots = np.array([slot[v] for v in self.wrt], dtype=int)
         depth, groups = {}, {}
         for node in order:
             if not node.parents:
@@ -181,16 +213,14 @@ class Tape:
                              f"{len(self.input_slots)}), got {batch.shape}")
         width = len(batch)
         shared = np.empty(self.shared_size)
-        shared[self.captured_slots] = [c.data for c in self.captured]
+        shared[self.captured_slots] = list(map(_data_of, self.captured))
         batched = np.empty((self.batched_size, width))
         batched[self.input_slots] = batch.T
         with np.errstate(all="ignore"):
             for group in self.shared_groups:
-                shared[group.outputs] = _evaluate(group, shared[group.inputs])
+                shared[group.outputs] = group.forward(shared, batched)
             for group in self.batched_groups:
-                batched[group.outputs] = group.forward(shared, batched) \
-                    if isinstance(group, _NeuronGroup) else \
-                    _evaluate(group, group.gather(shared, batched, width))
+                batched[group.outputs] = group.forward(shared, batched)
         if not (np.isfinite(shared).all() and np.isfinite(batched).all()) \
                 and np.isfinite(batch).all():
             self._explain_non_finite(shared, batched, width)
@@ -207,20 +237,11 @@ class Tape:
             shared_grads[out] = 1.0
         with np.errstate(all="ignore"):
             for group in reversed(self.batched_groups):
-                upstream = batched_grads[group.outputs]  # (G, B)
-                if isinstance(group, _NeuronGroup):
-                    group.backward(shared, batched, upstream, shared_grads, batched_grads)
-                    continue
-                inputs = group.gather(shared, batched, width)
-                local = _partials(group, inputs, batched[group.outputs])
-                group.scatter(_stacked(local, upstream.shape) * upstream, shared_grads,
-                              batched_grads)
+                group.backward(shared, batched, batched_grads[group.outputs], shared_grads,
+                               batched_grads)
             for group in reversed(self.shared_groups):
-                upstream = shared_grads[group.outputs][:, None]  # (G, 1)
-                local = _partials(group, shared[group.inputs][..., None],
-                                  shared[group.outputs][:, None])
-                group.scatter(_stacked(local, upstream.shape) * upstream, shared_grads,
-                              np.zeros((0, 1)))
+                group.backward(shared, batched, shared_grads[group.outputs], shared_grads,
+                               batched_grads)
         return shared_grads
 
     # -- what users call --
@@ -231,15 +252,15 @@ class Tape:
         return self._outputs(shared, batched)
 
     def backward(self, batch):
-        """Add d mean(first output over the batch) / d v to `.grad` of every captured Value v
+        """Add d mean(first output over the batch) / d v to `.grad` of every Value v in `wrt`
         (the parameters), like backward() on the mean; return the per-sample outputs."""
         shared, batched = self._forward(batch)
-        grads = self._backward(shared, batched)[self.captured_slots]
+        grads = self._backward(shared, batched)[self.wrt_slots]
         if not np.isfinite(grads).all() and np.isfinite(shared).all() \
                 and np.isfinite(batched).all():
             raise OverflowError("a gradient overflowed in the batched backward pass although "
                                 "every value is finite")
-        for leaf, g in zip(self.captured, grads.tolist()):
+        for leaf, g in zip(self.wrt, grads.tolist()):
             leaf.grad += g
         return self._outputs(shared, batched)
 
@@ -251,15 +272,15 @@ class Tape:
         """Find the first node and sample that turned finite numbers into inf or NaN, and let
         the eager rule say what went wrong there (log of a negative number, ...)."""
         for group in self.shared_groups + self.batched_groups:
-            is_shared = group in self.shared_groups
-            inputs = shared[group.inputs][..., None] if is_shared else \
-                np.broadcast_to(group.gather(shared, batched, width),
-                                group.inputs.shape + (width,))
-            outputs = shared[group.outputs][:, None] if is_shared else batched[group.outputs]
+            rows = [batched[row] if is_batched else shared[row][:, None]
+                    for is_batched, row in zip(group.pattern, group.inputs)]
+            inputs = np.stack(np.broadcast_arrays(*rows, np.empty((1, width)))[:-1])
+            outputs = batched[group.outputs] if group.is_batched else \
+                shared[group.outputs][:, None]
             bad = np.argwhere(~np.isfinite(outputs) & np.isfinite(inputs).all(axis=0))
             if len(bad):
                 node, sample = bad[0]
-                xs = [float(x) for x in inputs[:, node, sample if not is_shared else 0]]
+                xs = [float(x) for x in inputs[:, node, sample if group.is_batched else 0]]
                 with no_grad():
                     leaves = [Value(x) for x in xs]
                     if group.rule.variadic:
@@ -269,33 +290,17 @@ class Tape:
                 raise OverflowError(f"sample {sample}: {group.rule.name} of {xs} is not finite")
 
 
-def _evaluate(group, inputs):
-    return group.rule.value(inputs) if group.rule.variadic else group.rule.value(*inputs)
-
-
-def _partials(group, inputs, out):
-    rule = group.rule
-    return rule.partials(inputs, out) if rule.variadic else rule.partials(*inputs, out)
-
-
-def _stacked(local, shape):
-    """Local derivatives as one (arity, G, B) array, from a tuple or an array."""
-    if isinstance(local, np.ndarray):
-        return local if local.ndim == 3 else local.reshape(local.shape + (1,) * (3 - local.ndim))
-    if all(isinstance(x, float) for x in local):
-        return np.array(local)[:, None, None]
-    return np.stack([np.broadcast_to(x, shape) for x in local])
-
-
-def trace(function, example, checks=()):
+def trace(function, example, checks=(), wrt=None):
     """Record `function` on one sample and return a Tape that replays it over batches.
 
     function: takes a list of Values (one sample's numbers) and returns a Value, or a tuple of
         Values whose first is the one to differentiate (the loss) and the rest reported.
     example: the sample to trace with (a sequence of numbers).
     checks: more samples; on each, the tape must agree with the eager engine, or TraceError.
+    wrt: the Values that Tape.backward gives gradients to (say, model.parameters()); by
+        default every Value the function uses that is not made from the sample.
     Every Value the function uses that is not made from the sample (parameters, constants) is
-    read afresh at every replay, and receives gradients from Tape.backward.
+    read afresh at every replay.
     """
     example = [float(x) for x in example]
     placeholders = [Value(x, label=f"input{i}") for i, x in enumerate(example)]
@@ -312,7 +317,7 @@ def trace(function, example, checks=()):
                 order.append(node)
     inputs = set(placeholders)
     captured = [n for n in order if not n.parents and n not in inputs]
-    tape = Tape(outputs, order, placeholders, captured)
+    tape = Tape(outputs, order, placeholders, captured, wrt)
     for sample in [example, *checks]:
         _check_against_eager(function, tape, sample)
     return tape

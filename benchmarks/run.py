@@ -89,8 +89,8 @@ def traced_demo(model, X, y):
         return (1 + -row[2] * score).relu() + 1e-4 * nn.losses.l2(model.parameters(), 1.0)
 
     batch = np.column_stack([X, y])
-    tape = trace(per_sample, batch[0], checks=batch[1:4])
     params = model.parameters()
+    tape = trace(per_sample, batch[0], checks=batch[1:4], wrt=params)
 
     def step(learning_rate=0.5):
         for p in params:
@@ -183,6 +183,16 @@ def w2(lengths, repeats):
         back = statistics.median(backs)
         rows.append([f"{n:,}", f"{nodes:,}", seconds(statistics.median(builds)), seconds(back),
                      f"{back / nodes * 1e9:.0f} ns", micro])
+    if MicroValue:  # micrograd's own speed on the longest chain it can take, for reference
+        n, backs = 120, []
+        for _ in range(repeats * 5):
+            x, v = chain(MicroValue, n)
+            start = time.perf_counter()
+            v.backward()
+            backs.append(time.perf_counter() - start)
+        back = statistics.median(backs)
+        rows.append([f"{n} (micrograd)", f"{4 * n + 1:,}", "", seconds(back),
+                     f"{back / (4 * n + 1) * 1e9:.0f} ns", "its limit is near 490 links"])
     table("W2  a chain x -> x*1.0001 + 0.0001, n links, backward (chainrule eager)", rows,
           ["links", "nodes", "forward", "backward", "backward per node", "micrograd"])
 
@@ -220,13 +230,16 @@ def w3(n):
         tracemalloc.stop()
         nodes = count_nodes(root, parents_of)
         start = time.perf_counter()
-        root.backward()
-        back = time.perf_counter() - start
+        try:
+            root.backward()
+            back = seconds(time.perf_counter() - start)
+        except RecursionError:
+            back = "RecursionError"
         alive = weakref.ref(root)
         del root
         freed = "at once" if alive() is None else "only by gc.collect()"
         gc.collect()
-        rows.append([name, f"{nodes:,}", f"{used / nodes:.0f}", seconds(back), freed])
+        rows.append([name, f"{nodes:,}", f"{used / nodes:.0f}", back, freed])
     table(f"W3  the sum of {n:,} products, built with sum(): memory and freeing", rows,
           ["", "nodes", "bytes per node", "backward", "graph freed"])
 

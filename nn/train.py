@@ -236,7 +236,7 @@ def _trace_training(model, loss, rows, n_inputs, l2):
             objective = objective + l2_penalty(params, l2)
         return (objective, *(out if isinstance(out, (list, tuple)) else [out]))
 
-    return trace(one_sample, rows[0], checks=rows[1:4])
+    return trace(one_sample, rows[0], checks=rows[1:4], wrt=params)
 
 
 def _progress(epochs, progress):
