@@ -40,6 +40,7 @@ class _Group:
 
     def __init__(self, rule, nodes, slot, batched):
         self.rule = rule
+        self.inputs_seen = self.output_seen = None
         self.outputs = np.array([slot[n] for n in nodes])  # (G,)
         self.inputs = np.array([[slot[p] for p in n.parents] for n in nodes]).T  # (arity, G)
         self.pattern = [batched[p] for p in nodes[0].parents]  # per position: per sample?
@@ -66,13 +67,15 @@ class _Group:
         return np.stack(np.broadcast_arrays(*rows))
 
     def forward(self, shared, batched):
-        inputs = self.gather(shared, batched)
-        return self.rule.value(inputs) if self.rule.variadic else self.rule.value(*inputs)
+        # kept for the backward pass that follows (Tape.backward runs one, then the other)
+        self.inputs_seen = inputs = self.gather(shared, batched)
+        self.output_seen = out = \
+            self.rule.value(inputs) if self.rule.variadic else self.rule.value(*inputs)
+        return out
 
     def backward(self, shared, batched, upstream, shared_grads, batched_grads):
         """Add upstream × each local derivative to the inputs' gradients."""
-        inputs = self.gather(shared, batched)
-        out = (batched if self.is_batched else shared)[self.outputs]
+        inputs, out = self.inputs_seen, self.output_seen
         rule = self.rule
         if rule.variadic:
             local = np.asarray(rule.partials(inputs, out), dtype=float)

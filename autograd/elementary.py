@@ -118,6 +118,11 @@ def each(function, xs):
     return tuple(function(x) for x in xs)
 
 
+def one(x):
+    """1, in the shape of x (a constant: its own derivative is 0)."""
+    return np.ones_like(x) if is_array(x) else 1.0
+
+
 def join(*parts):
     """Partial derivatives from several pieces, as one tuple (or one stacked array)."""
     if any(is_stacked(part) for part in parts):

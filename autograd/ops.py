@@ -14,7 +14,7 @@ import math
 from operator import mul
 
 from .elementary import (
-    add_all, cos, each, exp, is_array, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
+    add_all, cos, each, exp, one, is_array, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
     softplus, sqrt, step, tanh, where,
 )
 
@@ -112,7 +112,7 @@ def _dot_partials(inputs, out):
 
 DOT = Rule("dot", _dot_value, _dot_partials, variadic=True)
 
-TOTAL = Rule("total", add_all, lambda inputs, out: join([1.0] * len(inputs)), variadic=True)
+TOTAL = Rule("total", add_all, lambda inputs, out: each(one, inputs), variadic=True)
 
 
 def _log_sum_exp(inputs):

@@ -1,0 +1,162 @@
+"""The traced, batched engine gives the eager engine's numbers, and refuses what it cannot
+follow."""
+import math
+
+import numpy as np
+import pytest
+
+import nn
+from autograd import DomainError, TraceError, Value, dot, grad, trace
+from cases import CASES
+
+RNG = np.random.default_rng(0)
+
+
+def close(a, b, rel=1e-12, abs_tol=1e-14):
+    return abs(a - b) <= rel * max(abs(a), abs(b)) + abs_tol
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_every_rule_on_arrays_equals_the_eager_rule(case):
+    """Each operation's value and derivatives, evaluated by the tape over a batch of points,
+    against the eager engine at each point: the rule table's array path."""
+    points = np.array(case.smooth_points, dtype=float)
+    params = [Value(0.0) for _ in range(points.shape[1])]
+
+    def f(row):  # inputs = parameter + sample, so the parameters' gradients are the op's
+        return case.ours(*[p + x for p, x in zip(params, row)])
+
+    tape = trace(f, points[0], wrt=params)
+    (values,) = tape.backward(points)
+    eager_values, eager_grads = [], []
+    for point in points:
+        xs = [Value(x) for x in point]
+        out = case.ours(*xs)
+        eager_values.append(out.data)
+        eager_grads.append([g.data for g in grad(out, xs)])
+    assert all(close(a, b) for a, b in zip(values, eager_values))
+    mean_grads = np.mean(eager_grads, axis=0)
+    assert all(close(p.grad, g) for p, g in zip(params, mean_grads)), (
+        [p.grad for p in params], mean_grads)
+
+
+def mlp_problem(loss_name, outputs=1):
+    X, y = nn.data.blobs(40, centers=3 if outputs > 1 else 2, seed=3)
+    model = nn.MLP(2, [8, 6, outputs], activation="tanh", seed=4)
+    return X, y, model
+
+
+@pytest.mark.parametrize("loss_name, outputs", [("hinge", 1), ("bce_logits", 1), ("mse", 1),
+                                                ("mae", 1), ("cross_entropy", 3), ("mse", 3)])
+def test_fit_traced_equals_eager(loss_name, outputs):
+    X, y, model = mlp_problem(loss_name, outputs)
+    copy = nn.MLP(2, [8, 6, outputs], activation="tanh", seed=4)
+    runs = []
+    for engine, m in (("eager", model), ("traced", copy)):
+        history = nn.fit(m, X, y, loss=loss_name, optimizer="adam", lr=0.01, epochs=3,
+                         batch_size=16, l2=1e-3, progress=False, engine=engine)
+        assert history.engine == engine
+        runs.append((history, m.state_dict()))
+    (h_eager, s_eager), (h_traced, s_traced) = runs
+    assert all(close(a, b, rel=1e-10) for a, b in zip(h_eager["loss"], h_traced["loss"]))
+    assert h_eager["accuracy"] == h_traced["accuracy"]
+    assert all(close(s_eager[k], s_traced[k], rel=1e-9, abs_tol=1e-12) for k in s_eager)
+
+
+def test_the_demo_step_traced_equals_eager():
+    X, y = nn.data.moons(50, seed=1)
+    y = y * 2 - 1
+    model = nn.MLP(2, [16, 16, 1], seed=2)
+    params = model.parameters()
+    scores = [model(list(x)) for x in X]
+    loss = (sum((1 + -t * s).relu() for t, s in zip(y, scores)) * (1.0 / len(X))
+            + 1e-4 * sum(p * p for p in params))
+    eager = [g.data for g in grad(loss, params)]
+
+    def per_sample(row):
+        return (1 + -row[2] * model(row[:2])).relu() + nn.losses.l2(params, 1e-4)
+
+    tape = trace(per_sample, [*X[0], y[0]], wrt=params)
+    (per_sample_loss,) = tape.backward(np.column_stack([X, y]))
+    assert close(per_sample_loss.mean(), loss.data)
+    assert all(close(p.grad, g, abs_tol=1e-15) for p, g in zip(params, eager))
+    # one numpy call serves many nodes: far fewer groups than nodes
+    groups = len(tape.shared_groups) + len(tape.batched_groups)
+    assert tape.size > 700 and groups < 20
+
+
+def test_neurons_reading_different_inputs():
+    w = [Value(0.5), Value(-1.5), Value(2.0), Value(0.25)]
+
+    def f(row):  # two dot nodes at one depth, each reading the inputs in its own order
+        return (dot(w[:2], [row[0], row[1]], 0.1).tanh()
+                + dot(w[2:], [row[1], row[0]], -0.2).tanh())
+
+    batch = RNG.normal(size=(7, 2))
+    tape = trace(f, batch[0], wrt=w)
+    (values,) = tape.backward(batch)
+    eager = np.zeros(4)
+    for row, value in zip(batch, values):
+        out = f([Value(x) for x in row])
+        assert close(out.data, value)
+        eager += [g.data for g in grad(out, w)]
+    assert all(close(p.grad, g / len(batch)) for p, g in zip(w, eager))
+
+
+def test_values_are_read_afresh_at_every_replay():
+    scale = Value(2.0)
+    tape = trace(lambda row: row[0] * scale, [1.0])
+    assert tape.run([[3.0]])[0][0] == 6.0
+    scale.data = 5.0
+    assert tape.run([[3.0]])[0][0] == 15.0
+
+
+def test_comparing_values_while_tracing_is_refused():
+    def branchy(row):
+        return row[0] * 2 if row[0] > 0 else row[0] * 3
+
+    with pytest.raises(TraceError, match="compares Values"):
+        trace(branchy, [1.0])
+
+
+def test_a_branch_on_data_is_caught_by_the_checks():
+    def sneaky(row):  # reads .data, which tracing cannot see
+        return row[0] * 2 if row[0].data > 0 else row[0] * 3
+
+    trace(sneaky, [1.0], checks=[[2.0]])  # both on one side of the branch: fine
+    with pytest.raises(TraceError, match="depends on the data"):
+        trace(sneaky, [1.0], checks=[[-1.0]])
+
+
+def test_fit_auto_falls_back_to_eager_where_it_cannot_trace():
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [3, 1], output_activation="sigmoid", seed=0)
+    history = nn.fit(model, X, y, loss="bce", epochs=2, progress=False)
+    assert history.engine == "eager"  # bce clamps log(p) by looking at p: no traceable form
+    with pytest.raises(TraceError, match="no traceable form"):
+        nn.fit(model, X, y, loss="bce", epochs=1, progress=False, engine="traced")
+    with pytest.raises(ValueError, match="engine"):
+        nn.fit(model, X, y, loss="mse", epochs=1, progress=False, engine="fast")
+
+
+def test_bad_data_in_a_batch_is_the_same_clear_error_as_eager():
+    tape = trace(lambda row: row[0].log(), [1.0])
+    with pytest.raises(DomainError, match=r"log\(-2.0\)"):
+        tape.run([[1.0], [-2.0]])
+    tape = trace(lambda row: row[0].exp(), [1.0])
+    with pytest.raises(OverflowError, match="exp"):
+        tape.run([[1.0], [1000.0]])
+
+
+def test_nan_in_the_data_flows_through_as_eager():
+    tape = trace(lambda row: row[0] * 2.0, [1.0])
+    assert math.isnan(tape.run([[float("nan")]])[0][0])
+
+
+def test_wrong_batch_shapes_and_outputs():
+    tape = trace(lambda row: row[0] + row[1], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"\(samples, 2\)"):
+        tape.run([[1.0, 2.0, 3.0]])
+    with pytest.raises(TypeError, match="returns Values"):
+        trace(lambda row: 3.0, [1.0])
+    assert "tape of" in repr(tape)
