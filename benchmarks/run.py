@@ -283,11 +283,19 @@ def w4(repeats):
         xor_epochs(model, Value, Value.sigmoid)
     implementations["chainrule eager"] = eager
 
-    def traced():
+    def traced(epochs=2000, learning_rate=0.5):
         model = nn.MLP(2, [2, 1], activation="sigmoid", output_activation="sigmoid", seed=0)
-        nn.fit(model, *nn.data.xor(), loss="mse", optimizer="sgd", lr=0.5, epochs=2000,
-               progress=False, metrics=(), engine="traced")
-    implementations["chainrule traced (nn.fit)"] = traced
+        params = model.parameters()
+        X, y = nn.data.xor()
+        batch = np.column_stack([X, y])
+        tape = trace(lambda row: (model(row[:2]) - row[2]) ** 2, batch[0], wrt=params)
+        for _ in range(epochs):
+            for p in params:
+                p.grad = 0.0
+            tape.backward(batch)
+            for p in params:
+                p.data -= learning_rate * p.grad
+    implementations["chainrule traced"] = traced
     implementations["numpy by hand"] = numpy_xor
     medians = median_times(implementations, repeats)
     table("W4  XOR, 2-2-1 sigmoid, MSE, full batch, 2,000 epochs", speed_rows(medians),
