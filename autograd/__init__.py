@@ -19,8 +19,11 @@ __chainrule__ = True
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "DomainError", "dot", "total", "logsumexp", "grad", "collector_paused", "hessian", "topological_order", "no_grad", "is_grad_enabled",
-    "gradcheck", "gradgradcheck", "GradcheckReport",
-    "draw_graph", "Picture", "backward_steps", "BackwardSteps", "trace", "Tape", "TraceError",
+    "Value", "DomainError", "grad", "hessian", "topological_order", "no_grad",
+    "is_grad_enabled", "collector_paused",
+    "dot", "total", "logsumexp",
     "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
+    "gradcheck", "gradgradcheck", "GradcheckReport",
+    "draw_graph", "Picture", "backward_steps", "BackwardSteps",
+    "trace", "Tape", "TraceError",
 ]

@@ -143,6 +143,7 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=Fa
     for j in range(len(point)):
         column = _central_difference(first_derivatives, point, j, eps)
         for i in range(len(point)):
-            rows.append(_row(f"d2/d{names[i]}d{names[j]}", analytic[i][j].data, column[i], atol, rtol))
+            rows.append(_row(f"d2/d{names[i]}d{names[j]}", analytic[i][j].data, column[i],
+                             atol, rtol))
     return _check_failure(GradcheckReport("gradgradcheck", rows, atol, rtol), raise_on_failure)
 

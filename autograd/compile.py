@@ -26,10 +26,6 @@ class TraceError(ValueError):
     """The function cannot be traced: its graph depends on the data."""
 
 
-def is_tracing():
-    return _tracing.get()
-
-
 class _Group:
     """Nodes with one rule at one depth whose inputs come from the same kinds of slot:
     evaluated together, one numpy call for all of them and every sample.
@@ -49,8 +45,9 @@ class _Group:
         # contributions must be summed, not assigned.
         self.repeats = [len(np.unique(row)) < len(row) for row in self.inputs]
         # the same, for rules with many inputs, whose positions are handled all at once
-        self.batched_rows = self.inputs[np.array(self.pattern, dtype=bool)]
-        self.shared_rows = self.inputs[~np.array(self.pattern, dtype=bool)]
+        self.batched_mask = np.array(self.pattern, dtype=bool)
+        self.batched_rows = self.inputs[self.batched_mask]
+        self.shared_rows = self.inputs[~self.batched_mask]
         flat = self.batched_rows.ravel()
         self.batched_rows_repeat = len(np.unique(flat)) < len(flat)
 
@@ -98,7 +95,7 @@ class _Group:
 
     def _scatter_all(self, contributions, shared_grads, batched_grads):
         """(arity, G, ...) contributions of a many-input rule, added to their inputs."""
-        mask = np.array(self.pattern, dtype=bool)
+        mask = self.batched_mask
         if len(self.batched_rows):
             part = contributions[mask].reshape(-1, batched_grads.shape[1])
             if self.batched_rows_repeat:
@@ -122,7 +119,8 @@ class _NeuronGroup(_Group):
     def __init__(self, rule, nodes, slot, batched):
         super().__init__(rule, nodes, slot, batched)
         n = len(nodes[0].parents) // 2
-        self.weights, self.xs, self.bias = self.inputs[:n], self.inputs[n:2 * n], self.inputs[2 * n]
+        self.weights, self.xs = self.inputs[:n], self.inputs[n:2 * n]
+        self.bias = self.inputs[2 * n]
         self.dense = bool((self.xs == self.xs[:, :1]).all())  # each input row: one slot for all
         self.x_rows = self.xs[:, 0]
         self.x_rows_unique = len(np.unique(self.x_rows)) == len(self.x_rows)
@@ -341,7 +339,8 @@ def _check_against_eager(function, tape, sample):
     eager = [out.data for out in _as_outputs(function([Value(x) for x in sample]))]
     replayed = [float(column[0]) for column in tape.run([sample])]
     for e, r in zip(eager, replayed):
-        if not (math.isclose(e, r, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(e) and math.isnan(r))):
+        agree = math.isclose(e, r, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(e) and math.isnan(r))
+        if not agree:
             raise TraceError(
                 f"the traced tape gives {r!r} where the function itself gives {e!r} for the "
                 f"sample {sample}: the function's graph depends on the data (a branch, or a "

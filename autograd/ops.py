@@ -14,8 +14,8 @@ import math
 from operator import mul
 
 from .elementary import (
-    add_all, cos, each, exp, one, is_array, is_stacked, is_zero, join, largest, log, plain, sigmoid, sign, sin,
-    softplus, sqrt, step, tanh, where,
+    add_all, cos, each, exp, is_array, is_stacked, is_zero, join, largest, log, one, plain,
+    sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
 )
 
 

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from autograd import TraceError, Value, collector_paused, no_grad, trace
+from autograd import TraceError, collector_paused, no_grad, trace
 
 from .losses import LOSSES, hinge, l2 as l2_penalty
 from .optim import OPTIMIZERS, Optimizer

@@ -1,6 +1,4 @@
 """Losses: values and gradients equal torch.nn.functional's in float64; bad targets named."""
-import math
-
 import pytest
 
 from autograd import Value, grad
