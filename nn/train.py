@@ -166,6 +166,8 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     if validation is not None:
         X_val, y_val = _check_data(*validation)
         history.update(val_loss=[], **{f"val_{m.__name__}": [] for m in metrics})
+        if tape is not None:
+            val_rows = _traced_rows(loss, X_val, _targets(loss, _classes(y_val), width), width)
 
     rng = np.random.default_rng(seed)
     bar = _progress(epochs, progress)
@@ -176,7 +178,7 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
             batch = order[start:start + batch_size]
             optimizer.zero_grad()
             if tape is not None:
-                per_sample, *outputs = tape.backward(rows[batch])
+                per_sample, _, *outputs = tape.backward(rows[batch])
                 batch_objective = float(per_sample.mean())
                 outputs = np.column_stack(outputs).tolist() if len(outputs) > 1 \
                     else outputs[0].tolist()
@@ -197,7 +199,8 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         for metric in metrics:
             history[metric.__name__].append(metric(list(predicted), list(classes)))
         if validation is not None:
-            scores = evaluate(model, X_val, y_val, loss=loss, metrics=metrics)
+            scores = _evaluate_traced(tape, loss, val_rows, y_val, metrics) if tape is not None \
+                else evaluate(model, X_val, y_val, loss=loss, metrics=metrics)
             for key, value in scores.items():
                 history[f"val_{key}"].append(value)
         if not math.isfinite(history["loss"][-1]):
@@ -231,12 +234,22 @@ def _trace_training(model, loss, rows, n_inputs, l2):
 
     def one_sample(row):
         out = model(row[:n_inputs])
-        objective = term(out, row[n_inputs:])
-        if l2:
-            objective = objective + l2_penalty(params, l2)
-        return (objective, *(out if isinstance(out, (list, tuple)) else [out]))
+        data_loss = term(out, row[n_inputs:])
+        objective = data_loss + l2_penalty(params, l2) if l2 else data_loss
+        return (objective, data_loss, *(out if isinstance(out, (list, tuple)) else [out]))
 
     return trace(one_sample, rows[0], checks=rows[1:4], wrt=params)
+
+
+def _evaluate_traced(tape, loss, rows, y, metrics):
+    """evaluate(), by replaying the training tape: the loss without the penalty, and metrics."""
+    _, data_loss, *outputs = tape.run(rows)
+    outputs = np.column_stack(outputs).tolist() if len(outputs) > 1 else outputs[0].tolist()
+    predicted = _classify(loss, outputs)
+    scores = {"loss": float(data_loss.mean())}
+    for metric in metrics:
+        scores[metric.__name__] = metric(predicted, list(_classes(y)))
+    return scores
 
 
 def _progress(epochs, progress):

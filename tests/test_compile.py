@@ -160,3 +160,17 @@ def test_wrong_batch_shapes_and_outputs():
     with pytest.raises(TypeError, match="returns Values"):
         trace(lambda row: 3.0, [1.0])
     assert "tape of" in repr(tape)
+
+
+def test_validation_scores_are_the_same_traced_or_eager():
+    X, y = nn.data.blobs(60, centers=3, seed=5)
+    X_train, X_val, y_train, y_val = nn.data.split(X, y, seed=5)
+    histories = []
+    for engine in ("eager", "traced"):
+        model = nn.MLP(2, [6, 3], seed=6)
+        histories.append(nn.fit(model, X_train, y_train, loss="cross_entropy", lr=0.1,
+                                epochs=3, l2=1e-2, validation=(X_val, y_val), progress=False,
+                                engine=engine))
+    eager, traced = histories
+    assert all(close(a, b, rel=1e-10) for a, b in zip(eager["val_loss"], traced["val_loss"]))
+    assert eager["val_accuracy"] == traced["val_accuracy"]
