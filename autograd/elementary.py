@@ -93,17 +93,14 @@ def where(condition, if_true, if_false):
 # Helpers for operations with any number of inputs. Their inputs come as a list (of floats or of
 # Values) or, in the batched interpreter, as one array stacked along axis 0.
 
-def is_stacked(xs):
-    return isinstance(xs, np.ndarray)
-
-
 def is_array(x):
+    """True for a numpy array: a batch, or the stacked inputs of a many-input rule."""
     return isinstance(x, np.ndarray)
 
 
 def add_all(xs):
     """x0 + x1 + ..., left to right (a stacked array: summed along axis 0)."""
-    if is_stacked(xs):
+    if is_array(xs):
         return xs.sum(axis=0)
     total = xs[0]
     for x in xs[1:]:
@@ -113,7 +110,7 @@ def add_all(xs):
 
 def each(function, xs):
     """function applied to every input: a tuple, or an array for stacked inputs."""
-    if is_stacked(xs):
+    if is_array(xs):
         return function(xs)
     return tuple(function(x) for x in xs)
 
@@ -125,16 +122,16 @@ def one(x):
 
 def join(*parts):
     """Partial derivatives from several pieces, as one tuple (or one stacked array)."""
-    if any(is_stacked(part) for part in parts):
-        reference = next(part for part in parts if is_stacked(part))
-        return np.concatenate([part if is_stacked(part) else np.broadcast_to(
+    if any(is_array(part) for part in parts):
+        reference = next(part for part in parts if is_array(part))
+        return np.concatenate([part if is_array(part) else np.broadcast_to(
             np.asarray(part, dtype=float).reshape(-1, *([1] * (reference.ndim - 1))),
             (len(part),) + reference.shape[1:]) for part in parts])
     return tuple(chain.from_iterable(parts))
 
 
 def largest(xs):
-    if is_stacked(xs):
+    if is_array(xs):
         return xs.max(axis=0)
     return max(plain(x) for x in xs)
 

@@ -14,7 +14,7 @@ import math
 from operator import mul
 
 from .elementary import (
-    add_all, cos, each, exp, is_array, is_stacked, is_zero, join, largest, log, one, plain,
+    add_all, cos, each, exp, is_array, is_zero, join, largest, log, one, plain,
     sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
 )
 
@@ -91,7 +91,6 @@ SOFTPLUS = Rule("softplus", softplus, lambda x, out: (sigmoid(x),))
 RELU = Rule("relu", lambda x: where(x <= 0, 0.0, x), lambda x, out: (step(x),))
 
 
-
 # ---- operations on many inputs: one node where the expression would take dozens ----
 
 def _dot_value(inputs):
@@ -99,7 +98,7 @@ def _dot_value(inputs):
     # micrograd's sum(wi*xi, b) so that both give the same floats.
     n = len(inputs) // 2
     weights, xs, bias = inputs[:n], inputs[n:2 * n], inputs[2 * n:]
-    if is_stacked(inputs):
+    if is_array(inputs):
         return bias[0] + (weights * xs).sum(axis=0)
     return sum(map(mul, weights, xs), bias[0])
 
@@ -118,7 +117,7 @@ TOTAL = Rule("total", add_all, lambda inputs, out: each(one, inputs), variadic=T
 def _log_sum_exp(inputs):
     # log Σ e^x, shifted by the largest x so that no exp overflows
     shift = largest(inputs)
-    if not is_stacked(inputs) and not math.isfinite(shift):
+    if not is_array(inputs) and not math.isfinite(shift):
         return shift  # every input -inf, or one +inf (or NaN): the shift is the answer
     return shift + log(add_all(each(lambda x: exp(x - shift), inputs)))
 
@@ -147,8 +146,8 @@ def _power_partials(base, exponent, out):
 
 
 def _power_partials_batched(base, exponent, out):
-    # The same cases elementwise; a negative base gives NaN here, which the batched
-    # interpreter turns into the error above by asking the float rule about that sample.
+    # The same cases elementwise. A negative base gives NaN here, and Tape.backward refuses a
+    # non-finite gradient from finite values (it does not name the operation, as above does).
     d_base = where(exponent == 0, 0.0, exponent * base ** (exponent - 1.0))
     d_exponent = where(base == 0, 0.0, out * log(where(base < 0, float("nan"), base)))
     return (d_base, d_exponent)

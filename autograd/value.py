@@ -59,6 +59,7 @@ class no_grad:
 _new_value = object.__new__
 _data_of = attrgetter("data")
 
+
 def _as_float(data):
     if type(data) is float:
         return data
@@ -186,8 +187,7 @@ class Value:
         a, b = _compared(self, other)
         return a >= b
 
-    # == and hash are object's own (by identity), not redefined: dict and set lookups of
-    # nodes then run at C speed, and the backward pass is made of them.
+    # == and hash are object's own, by identity (not redefined here).
 
     # -- gradients --
 
@@ -260,7 +260,7 @@ def _compared(value, other):
         from .compile import TraceError
         raise TraceError("the traced function compares Values, so its path depends on the "
                          "data, which one trace cannot follow: use the eager engine, or write "
-                         "the choice with relu/abs/where-free arithmetic")
+                         "the choice without an if (with relu or abs, say)")
     return value.data, other.data if isinstance(other, Value) else other
 
 

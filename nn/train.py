@@ -178,10 +178,9 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
             batch = order[start:start + batch_size]
             optimizer.zero_grad()
             if tape is not None:
-                per_sample, _, *outputs = tape.backward(rows[batch])
+                per_sample, _, *columns = tape.backward(rows[batch])
                 batch_objective = float(per_sample.mean())
-                outputs = np.column_stack(outputs).tolist() if len(outputs) > 1 \
-                    else outputs[0].tolist()
+                outputs = _per_sample(columns)
             else:
                 with collector_paused():  # the step's graph has no cycles: see autograd
                     outputs = [model(X[i]) for i in batch]
@@ -241,15 +240,24 @@ def _trace_training(model, loss, rows, n_inputs, l2):
     return trace(one_sample, rows[0], checks=rows[1:4], wrt=params)
 
 
+def _per_sample(columns):
+    """A tape's output columns as one output per sample: a float, or a list for several."""
+    return np.column_stack(columns).tolist() if len(columns) > 1 else columns[0].tolist()
+
+
+def _scores(loss_value, predicted, y, metrics):
+    """{'loss': ..., metric name: ...}: what evaluate() reports."""
+    classes = list(_classes(y))
+    scores = {"loss": loss_value}
+    for metric in metrics:
+        scores[metric.__name__] = metric(predicted, classes)
+    return scores
+
+
 def _evaluate_traced(tape, loss, rows, y, metrics):
     """evaluate(), by replaying the training tape: the loss without the penalty, and metrics."""
-    _, data_loss, *outputs = tape.run(rows)
-    outputs = np.column_stack(outputs).tolist() if len(outputs) > 1 else outputs[0].tolist()
-    predicted = _classify(loss, outputs)
-    scores = {"loss": float(data_loss.mean())}
-    for metric in metrics:
-        scores[metric.__name__] = metric(predicted, list(_classes(y)))
-    return scores
+    _, data_loss, *columns = tape.run(rows)
+    return _scores(float(data_loss.mean()), _classify(loss, _per_sample(columns)), y, metrics)
 
 
 def _progress(epochs, progress):
@@ -291,9 +299,5 @@ def evaluate(model, X, y, loss="mse", metrics=(accuracy,)):
     X, y = _check_data(X, y)
     loss = _loss_function(loss)
     out = [model(x) for x in X]
-    classes = _classes(y)
-    scores = {"loss": loss(out, _targets(loss, classes, _width(out[0]))).data}
-    predicted = _classify(loss, out)
-    for metric in metrics:
-        scores[metric.__name__] = metric(predicted, list(classes))
-    return scores
+    loss_value = loss(out, _targets(loss, _classes(y), _width(out[0]))).data
+    return _scores(loss_value, _classify(loss, out), y, metrics)
