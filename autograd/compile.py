@@ -26,88 +26,149 @@ class TraceError(ValueError):
     """The function cannot be traced: its graph depends on the data."""
 
 
+def _index(slots):
+    """Slots as an index into a slot array: a slice when they are evenly spaced upward (reading
+    it gives a view, no copy; writing it needs no index array), else an array of integers."""
+    slots = np.asarray(slots, dtype=np.intp)
+    if len(slots) == 1:
+        return slice(int(slots[0]), int(slots[0]) + 1)
+    steps = np.diff(slots)
+    if len(slots) and steps[0] > 0 and (steps == steps[0]).all():
+        return slice(int(slots[0]), int(slots[-1]) + 1, int(steps[0]))
+    return slots
+
+
+def _names_a_slot_twice(index):
+    return not isinstance(index, slice) and len(np.unique(index)) < np.size(index)
+
+
+def _stack_mixed(shared, batched, batched_rows, shared_rows, mask):
+    """The stacked inputs (arity, G, B) of a many-input rule that reads both kinds of slot."""
+    stacked = np.empty((len(mask),) + (batched_rows.shape[1], batched.shape[1]))
+    stacked[mask] = batched[batched_rows]
+    stacked[~mask] = shared[shared_rows][..., None]
+    return stacked
+
+
+def _expand(local, upstream):
+    """A many-input rule's partials (arity, G) or (arity, G, B), shaped to multiply upstream."""
+    local = np.asarray(local, dtype=float)
+    return local.reshape(local.shape + (1,) * (upstream.ndim + 1 - local.ndim))
+
+
 class _Group:
     """Nodes with one rule at one depth whose inputs come from the same kinds of slot:
     evaluated together, one numpy call for all of them and every sample.
 
-    Shared slots hold one number for the whole batch, batched slots one per sample. A shared
-    group (all its inputs shared) works on (G,) arrays; a batched group on (G, B) arrays,
-    its shared inputs given as (G, 1) so that numpy broadcasts them."""
+    Shared slots (array `s`) hold one number for the whole batch, batched slots (array `b`)
+    one per sample. A shared group (all its inputs shared) works on (G,) arrays; a batched
+    group on (G, B) arrays, its shared inputs given as (G, 1) so that numpy broadcasts them.
+    A group's outputs are consecutive slots, so most groups read their inputs as slices.
 
-    def __init__(self, rule, nodes, slot, batched):
-        self.rule = rule
-        self.inputs_seen = self.output_seen = None
-        self.outputs = np.array([slot[n] for n in nodes])  # (G,)
-        self.inputs = np.array([[slot[p] for p in n.parents] for n in nodes]).T  # (arity, G)
+    A group writes its part of the tape's program: a few lines of numpy for the forward pass
+    (the rule's value) and for the backward pass (upstream × the rule's partials, added into
+    the gradients `gs` and `gb` of the input slots)."""
+
+    def __init__(self, number, rule, nodes, slot, batched, wanted):
+        self.number, self.rule, self.size = number, rule, len(nodes)
+        # per position: does any of its inputs lead back to a parameter? If not, no gradient
+        # flows there (the sample's own inputs, constants).
+        self.wanted = [any(wanted[n.parents[k]] for n in nodes)
+                       for k in range(len(nodes[0].parents))]
+        self.outputs = _index([slot[n] for n in nodes])
+        self.inputs = np.array([[slot[p] for p in n.parents] for n in nodes], dtype=np.intp).T
         self.pattern = [batched[p] for p in nodes[0].parents]  # per position: per sample?
         self.is_batched = batched[nodes[0]]
-        # per position: does a slot appear twice (one x feeding several nodes)? Then its
-        # contributions must be summed, not assigned.
-        self.repeats = [len(np.unique(row)) < len(row) for row in self.inputs]
-        # the same, for rules with many inputs, whose positions are handled all at once
-        self.batched_mask = np.array(self.pattern, dtype=bool)
-        self.batched_rows = self.inputs[self.batched_mask]
-        self.shared_rows = self.inputs[~self.batched_mask]
-        flat = self.batched_rows.ravel()
-        self.batched_rows_repeat = len(np.unique(flat)) < len(flat)
+        self.rows = [_index(row) for row in self.inputs]  # (arity,) indexes of G slots
+        self.constants = {f"rule{number}": rule}  # the names the program's lines use
 
-    def gather(self, shared, batched):
-        """The inputs: per position a (G,) or (G, B) array, or one stacked array (arity, G, ...)
-        for a rule with any number of inputs."""
-        if self.rule.variadic and (all(self.pattern) or not self.is_batched):
-            return (batched if self.is_batched else shared)[self.inputs]
-        rows = [batched[row] if is_batched else
-                shared[row][:, None] if self.is_batched else shared[row]
-                for is_batched, row in zip(self.pattern, self.inputs)]
-        if not self.rule.variadic:
-            return rows
-        return np.stack(np.broadcast_arrays(*rows))
+    def _name(self, index, tag):
+        """How the program writes an index: a slice literal, or the name of an array."""
+        if isinstance(index, slice):
+            step = "" if index.step in (None, 1) else f":{index.step}"
+            return f"{index.start}:{index.stop}{step}"
+        name = f"i{self.number}_{tag}"
+        self.constants[name] = index
+        return name
 
-    def forward(self, shared, batched):
-        # kept for the backward pass that follows (Tape.backward runs one, then the other)
-        self.inputs_seen = inputs = self.gather(shared, batched)
-        self.output_seen = out = \
-            self.rule.value(inputs) if self.rule.variadic else self.rule.value(*inputs)
-        return out
+    def _arguments(self):
+        return [f"b[{self._name(row, k)}]" if from_batch else
+                f"s[{self._name(row, k)}][:, None]" if self.is_batched else
+                f"s[{self._name(row, k)}]"
+                for k, (from_batch, row) in enumerate(zip(self.pattern, self.rows))]
 
-    def backward(self, shared, batched, upstream, shared_grads, batched_grads):
-        """Add upstream × each local derivative to the inputs' gradients."""
-        inputs, out = self.inputs_seen, self.output_seen
-        rule = self.rule
-        if rule.variadic:
-            local = np.asarray(rule.partials(inputs, out), dtype=float)
-            local = local.reshape(local.shape + (1,) * (upstream.ndim + 1 - local.ndim))
-            self._scatter_all(local * upstream, shared_grads, batched_grads)
-            return
-        local = rule.partials(*inputs, out)
-        for k, (from_batch, row) in enumerate(zip(self.pattern, self.inputs)):
-            contribution = local[k] * upstream
-            if from_batch:
-                target = batched_grads
-            else:
-                target = shared_grads
-                if self.is_batched:
-                    contribution = contribution.sum(axis=-1)  # one number for the batch
-            if self.repeats[k]:
-                np.add.at(target, row, contribution)
-            else:
-                target[row] += contribution
+    def _out(self, arrays="s b"):
+        values = arrays.split()[self.is_batched]
+        return f"{values}[{self._name(self.outputs, 'out')}]"
 
-    def _scatter_all(self, contributions, shared_grads, batched_grads):
-        """(arity, G, ...) contributions of a many-input rule, added to their inputs."""
-        mask = self.batched_mask
-        if len(self.batched_rows):
-            part = contributions[mask].reshape(-1, batched_grads.shape[1])
-            if self.batched_rows_repeat:
-                np.add.at(batched_grads, self.batched_rows.ravel(), part)
-            else:
-                batched_grads[self.batched_rows.ravel()] += part
-        if len(self.shared_rows):
-            part = contributions[~mask]
+    def _heading(self):
+        return f"# {self.rule.name} of {self.size} node{'s' * (self.size > 1)}"
+
+    def forward_code(self):
+        if self.rule.variadic:
+            return [self._heading(), f"{self._out()} = rule{self.number}.value({self._stacked()})"]
+        return [self._heading(),
+                f"{self._out()} = rule{self.number}.value({', '.join(self._arguments())})"]
+
+    def backward_code(self):
+        if not any(self.wanted):
+            return []
+        if self.rule.variadic:
+            return self._backward_many()
+        lines = [self._heading(), f"up = {self._out('gs gb')}",
+                 f"d = rule{self.number}.partials({', '.join(self._arguments())}, {self._out()})"]
+        for k, (from_batch, row) in enumerate(zip(self.pattern, self.rows)):
+            if not self.wanted[k]:
+                continue
+            contribution = f"d[{k}] * up"
+            if not from_batch and self.is_batched:
+                contribution = f"({contribution}).sum(axis=-1)"  # one number for the batch
+            lines.append(_added("gb" if from_batch else "gs", self._name(row, k), contribution,
+                                _names_a_slot_twice(row)))
+        return lines
+
+    # -- rules with any number of inputs take them stacked: (arity, G) or (arity, G, B) --
+
+    def _stacked(self):
+        if all(self.pattern) or not self.is_batched:
+            return f"{'b' if self.is_batched else 's'}[{self._name(self.inputs, 'in')}]"
+        mask = np.array(self.pattern, dtype=bool)
+        self.constants.update({f"i{self.number}_b": self.inputs[mask],
+                               f"i{self.number}_s": self.inputs[~mask],
+                               f"mask{self.number}": mask})
+        n = self.number
+        return f"_stack_mixed(s, b, i{n}_b, i{n}_s, mask{n})"
+
+    def _backward_many(self):
+        n = self.number
+        lines = [self._heading(), f"up = {self._out('gs gb')}",
+                 f"contributions = _expand(rule{n}.partials({self._stacked()}, {self._out()}), "
+                 f"up) * up"]
+        batched, wanted = np.array(self.pattern, dtype=bool), np.array(self.wanted, dtype=bool)
+        to_batched, to_shared = batched & wanted, ~batched & wanted
+        batched_rows, shared_rows = self.inputs[to_batched], self.inputs[to_shared]
+        if len(batched_rows):
+            pick = "" if to_batched.all() else f"[to_batched{n}]"
+            self.constants[f"to_batched{n}"] = to_batched
+            lines.append(_added("gb", self._name(batched_rows.ravel(), "b_flat"),
+                                f"contributions{pick}.reshape(-1, up.shape[-1])",
+                                _names_a_slot_twice(batched_rows.ravel())))
+        if len(shared_rows):
+            part = "contributions" if to_shared.all() else f"contributions[to_shared{n}]"
+            self.constants[f"to_shared{n}"] = to_shared
             if self.is_batched:
-                part = part.sum(axis=-1)
-            shared_grads += np.bincount(self.shared_rows.ravel(), weights=part.ravel(),
-                                        minlength=len(shared_grads))
+                part += ".sum(axis=-1)"
+            lines.append(_added("gs", self._name(shared_rows.ravel(), "s_flat"),
+                                f"{part}.ravel()", _names_a_slot_twice(shared_rows.ravel())))
+        return lines
+
+
+def _added(target, index, contribution, repeats):
+    """The line target[index] += contribution; where a slot is named twice its contributions
+    are summed (plain += would keep only the last)."""
+    if repeats:
+        return f"np.add.at({target}, {index}, {contribution})"
+    return f"{target}[{index}] += {contribution}"
 
 
 class _NeuronGroup(_Group):
@@ -116,14 +177,17 @@ class _NeuronGroup(_Group):
     products instead of elementwise, so that no (inputs × neurons × samples) array is built.
     Where every neuron of the group reads the same inputs (a dense layer) it is one matmul."""
 
-    def __init__(self, rule, nodes, slot, batched):
-        super().__init__(rule, nodes, slot, batched)
+    def __init__(self, number, rule, nodes, slot, batched, wanted):
+        super().__init__(number, rule, nodes, slot, batched, wanted)
         n = len(nodes[0].parents) // 2
-        self.weights, self.xs = self.inputs[:n], self.inputs[n:2 * n]
-        self.bias = self.inputs[2 * n]
-        self.dense = bool((self.xs == self.xs[:, :1]).all())  # each input row: one slot for all
-        self.x_rows = self.xs[:, 0]
-        self.x_rows_unique = len(np.unique(self.x_rows)) == len(self.x_rows)
+        # gradients wanted for the weights, the inputs, the bias
+        self.wanted = [any(self.wanted[:n]), any(self.wanted[n:2 * n]), self.wanted[2 * n]]
+        weights, xs = self.inputs[:n], self.inputs[n:2 * n]  # (n, G) each
+        self.dense = bool((xs == xs[:, :1]).all())  # each input row: one slot for all
+        xs = _index(xs[:, 0]) if self.dense else xs
+        self.weights, self.xs = self._name(weights, "w"), self._name(xs, "x")
+        self.bias = self._name(self.rows[2 * n], "bias")
+        self.repeats = [_names_a_slot_twice(index) for index in (weights, xs, self.rows[2 * n])]
 
     @staticmethod
     def fits(rule, nodes, batched):
@@ -132,30 +196,30 @@ class _NeuronGroup(_Group):
         return (rule is ops.DOT and not any(batched[p] for p in parents[:n])
                 and all(batched[p] for p in parents[n:2 * n]) and not batched[parents[-1]])
 
-    def forward(self, shared, batched):
-        weights = shared[self.weights]  # (n, G)
-        if self.dense:
-            return weights.T @ batched[self.x_rows] + shared[self.bias][:, None]
-        return np.einsum("ng,ngb->gb", weights, batched[self.xs]) + shared[self.bias][:, None]
+    def _heading(self):
+        kind = "a dense layer, one matrix product" if self.dense else "neurons"
+        return f"# dot of {self.size} node{'s' * (self.size > 1)}: {kind}"
 
-    def backward(self, shared, batched, upstream, shared_grads, batched_grads):
-        weights = shared[self.weights]
+    def forward_code(self):
         if self.dense:
-            xs = batched[self.x_rows]  # (n, B)
-            d_weights = xs @ upstream.T  # (n, G): Σ over samples of x · upstream
-            d_xs = weights @ upstream  # (n, B): Σ over neurons of w · upstream
-            if self.x_rows_unique:
-                batched_grads[self.x_rows] += d_xs
-            else:
-                np.add.at(batched_grads, self.x_rows, d_xs)
+            weighted = f"s[{self.weights}].T @ b[{self.xs}]"
         else:
-            d_weights = np.einsum("ngb,gb->ng", batched[self.xs], upstream)
-            d_xs = weights[:, :, None] * upstream[None]
-            np.add.at(batched_grads, self.xs.ravel(), d_xs.reshape(-1, upstream.shape[1]))
-        shared_grads += np.bincount(self.weights.ravel(), weights=d_weights.ravel(),
-                                    minlength=len(shared_grads))
-        shared_grads += np.bincount(self.bias, weights=upstream.sum(axis=1),
-                                    minlength=len(shared_grads))
+            weighted = f'np.einsum("ng,ngb->gb", s[{self.weights}], b[{self.xs}])'
+        return [self._heading(), f"{self._out()} = {weighted} + s[{self.bias}][:, None]"]
+
+    def backward_code(self):
+        if self.dense:  # (n, G) Σ over samples of x·upstream; (n, B) Σ over neurons of w·upstream
+            d_weights, d_xs = f"b[{self.xs}] @ up.T", f"s[{self.weights}] @ up"
+            if self.size == 1:  # one neuron: an outer product, cheaper elementwise
+                d_xs = f"s[{self.weights}] * up"
+        else:
+            d_weights = f'np.einsum("ngb,gb->ng", b[{self.xs}], up)'
+            d_xs = f"s[{self.weights}][:, :, None] * up[None]"
+        lines = [_added("gs", self.weights, d_weights, self.repeats[0]),
+                 _added("gb", self.xs, d_xs, self.repeats[1]),
+                 _added("gs", self.bias, "up.sum(axis=1)", self.repeats[2])]
+        lines = [line for line, wanted in zip(lines, self.wanted) if wanted]
+        return [self._heading(), f"up = {self._out('gs gb')}", *lines] if lines else []
 
 
 class Tape:
@@ -163,25 +227,16 @@ class Tape:
 
     Slots are of two kinds: shared ones (parameters, constants and what is computed from them
     alone, such as an L2 penalty) hold one number for the whole batch; batched ones (the
-    sample and everything computed from it) hold one number per sample."""
+    sample and everything computed from it) hold one number per sample. The parameters (`wrt`)
+    take the first shared slots, in their order, so a vector of them goes in as one copy.
+
+    The groups' lines make one short numpy program, compiled once: `tape.source` shows it."""
 
     def __init__(self, outputs, order, placeholders, captured, wrt=None):
         inputs = set(placeholders)
         batched = {}
         for node in order:
             batched[node] = node in inputs or any(batched[p] for p in node.parents)
-        counts, slot = [0, 0], {}
-        for node in order:
-            slot[node] = counts[batched[node]]
-            counts[batched[node]] += 1
-        self.shared_size, self.batched_size = counts
-        self.outputs = [(batched[o], slot[o]) for o in outputs]
-        self.input_slots = np.array([slot[p] for p in placeholders], dtype=int)
-        self.captured = captured  # the leaves read live: parameters and constants
-        self.captured_slots = np.array([slot[c] for c in captured], dtype=int)
-        # the leaves that receive gradients: all captured ones, or those asked for
-        self.wrt = captured if wrt is None else [v for v in wrt if v in slot]
-        self.wrt_slots = np.array([slot[v] for v in self.wrt], dtype=int)
         depth, groups = {}, {}
         for node in order:
             if not node.parents:
@@ -192,78 +247,118 @@ class Tape:
                    tuple(batched[p] for p in node.parents))
             groups.setdefault(key, []).append(node)
         ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1]))
-        self.shared_groups = [_Group(k[2], nodes, slot, batched) for k, nodes in ordered
-                              if not k[0]]
-        self.batched_groups = [
-            (_NeuronGroup if _NeuronGroup.fits(k[2], nodes, batched) else _Group)(
-                k[2], nodes, slot, batched)
-            for k, nodes in ordered if k[0]]
+
+        # the leaves that receive gradients: every captured one, or those asked for
+        self.wrt = captured if wrt is None else _leaves(wrt, batched)
+        chosen = set(self.wrt)
+        self.others = [c for c in captured if c not in chosen]  # read afresh too
+        self.input_count = len(placeholders)
+        slot, counts = {}, [0, 0]
+        for node in [*self.wrt, *self.others, *placeholders] + \
+                [node for _, nodes in ordered for node in nodes]:
+            kind = batched.get(node, False)
+            slot[node] = counts[kind]
+            counts[kind] += 1
+        self.shared_size, self.batched_size = counts
+        self.outputs = [(batched[o], slot[o]) for o in outputs]
+        wanted = {}  # does the node lead back to a parameter (a Value of wrt)?
+        for node in order:
+            wanted[node] = node in chosen or any(wanted[p] for p in node.parents)
+        self.groups = [
+            (_NeuronGroup if is_batched and _NeuronGroup.fits(rule, nodes, batched) else _Group)(
+                number, rule, nodes, slot, batched, wanted)
+            for number, ((is_batched, _, rule, _), nodes) in enumerate(ordered)]
         self.size = len(order)
+        self._compile()
+
+    def _compile(self):
+        forward = ["def forward(s, b):"]
+        backward = ["def backward(s, b, gs, gb):"]
+        for group in self.groups:
+            forward += ["    " + line for line in group.forward_code()]
+        for group in reversed(self.groups):
+            backward += ["    " + line for line in group.backward_code()]
+        if len(backward) == 1:
+            backward.append("    pass  # nothing here leads back to a parameter")
+        self.source = "\n".join(forward + ["", ""] + backward) + "\n"
+        namespace = {"np": np, "_stack_mixed": _stack_mixed, "_expand": _expand}
+        for group in self.groups:
+            namespace.update(group.constants)
+        exec(compile(self.source, "<tape>", "exec"), namespace)
+        self._forward_program, self._backward_program = namespace["forward"], namespace["backward"]
 
     def __repr__(self):
-        return (f"<tape of {self.size} nodes in "
-                f"{len(self.shared_groups) + len(self.batched_groups)} batched operations, "
-                f"{len(self.input_slots)} inputs per sample>")
+        return (f"<tape of {self.size} nodes in {len(self.groups)} batched operations, "
+                f"{self.input_count} inputs per sample>")
 
-    # -- the two interpreters: each rule of ops.py, on arrays --
+    # -- running the program --
 
-    def _forward(self, batch):
+    def _forward(self, batch, at=None):
         batch = np.asarray(batch, dtype=float)
-        if batch.ndim != 2 or batch.shape[1] != len(self.input_slots):
+        if batch.ndim != 2 or batch.shape[1] != self.input_count:
             raise ValueError(f"the tape takes a batch of shape (samples, "
-                             f"{len(self.input_slots)}), got {batch.shape}")
-        width = len(batch)
+                             f"{self.input_count}), got {batch.shape}")
+        width, known = len(batch), len(self.wrt)
         shared = np.empty(self.shared_size)
-        shared[self.captured_slots] = list(map(_data_of, self.captured))
+        shared[:known] = values_to_vector(self.wrt) if at is None else self._point(at)
+        shared[known:known + len(self.others)] = list(map(_data_of, self.others))
         batched = np.empty((self.batched_size, width))
-        batched[self.input_slots] = batch.T
-        with np.errstate(all="ignore"):
-            for group in self.shared_groups:
-                shared[group.outputs] = group.forward(shared, batched)
-            for group in self.batched_groups:
-                batched[group.outputs] = group.forward(shared, batched)
+        batched[:self.input_count] = batch.T
+        self._forward_program(shared, batched)
         if not (np.isfinite(shared).all() and np.isfinite(batched).all()) \
                 and np.isfinite(batch).all():
             self._explain_non_finite(shared, batched, width)
         return shared, batched
 
+    def _point(self, at):
+        at = np.asarray(at, dtype=float)
+        if at.shape != (len(self.wrt),):
+            raise ValueError(f"`at` gives the {len(self.wrt)} parameters' values as one vector, "
+                             f"got an array of shape {at.shape}")
+        return at
+
     def _backward(self, shared, batched):
-        """d mean(first output) / d every slot (per sample for batched slots)."""
-        width = batched.shape[1]
+        """d mean(first output) / d every shared slot."""
         shared_grads, batched_grads = np.zeros_like(shared), np.zeros_like(batched)
         is_batched, out = self.outputs[0]
         if is_batched:
-            batched_grads[out] = 1.0 / width
+            batched_grads[out] = 1.0 / batched.shape[1]
         else:
             shared_grads[out] = 1.0
-        with np.errstate(all="ignore"):
-            for group in reversed(self.batched_groups):
-                group.backward(shared, batched, batched_grads[group.outputs], shared_grads,
-                               batched_grads)
-            for group in reversed(self.shared_groups):
-                group.backward(shared, batched, shared_grads[group.outputs], shared_grads,
-                               batched_grads)
+        self._backward_program(shared, batched, shared_grads, batched_grads)
         return shared_grads
 
     # -- what users call --
 
     def run(self, batch):
         """The traced outputs for every row of batch: a list of arrays, one per output."""
-        shared, batched = self._forward(batch)
+        with np.errstate(all="ignore"):
+            shared, batched = self._forward(batch)
         return self._outputs(shared, batched)
+
+    def value_and_grad(self, batch, at=None):
+        """The outputs for every row of batch, and the gradient of the first output's batch
+        mean with respect to `wrt` (the parameters), as a vector in wrt's order.
+
+        at: the parameters' values to use, as a vector in wrt's order (see values_to_vector);
+            by default their `.data`. Nothing is written: no `.grad`, no `.data`, so a
+            training loop can keep its parameters in one numpy vector between steps."""
+        with np.errstate(all="ignore"):
+            shared, batched = self._forward(batch, at)
+            gradient = self._backward(shared, batched)[:len(self.wrt)]
+        if not np.isfinite(gradient).all() and np.isfinite(shared).all() \
+                and np.isfinite(batched).all():
+            raise OverflowError("a gradient overflowed in the batched backward pass although "
+                                "every value is finite")
+        return self._outputs(shared, batched), gradient
 
     def backward(self, batch):
         """Add d mean(first output over the batch) / d v to `.grad` of every Value v in `wrt`
         (the parameters), like backward() on the mean; return the per-sample outputs."""
-        shared, batched = self._forward(batch)
-        grads = self._backward(shared, batched)[self.wrt_slots]
-        if not np.isfinite(grads).all() and np.isfinite(shared).all() \
-                and np.isfinite(batched).all():
-            raise OverflowError("a gradient overflowed in the batched backward pass although "
-                                "every value is finite")
-        for leaf, g in zip(self.wrt, grads.tolist()):
+        outputs, gradient = self.value_and_grad(batch)
+        for leaf, g in zip(self.wrt, gradient.tolist()):
             leaf.grad += g
-        return self._outputs(shared, batched)
+        return outputs
 
     def _outputs(self, shared, batched):
         width = batched.shape[1]
@@ -272,9 +367,9 @@ class Tape:
     def _explain_non_finite(self, shared, batched, width):
         """Find the first node and sample that turned finite numbers into inf or NaN, and let
         the eager rule say what went wrong there (log of a negative number, ...)."""
-        for group in self.shared_groups + self.batched_groups:
+        for group in self.groups:
             rows = [batched[row] if is_batched else shared[row][:, None]
-                    for is_batched, row in zip(group.pattern, group.inputs)]
+                    for is_batched, row in zip(group.pattern, group.rows)]
             inputs = np.stack(np.broadcast_arrays(*rows, np.empty((1, width)))[:-1])
             outputs = batched[group.outputs] if group.is_batched else \
                 shared[group.outputs][:, None]
@@ -289,6 +384,37 @@ class Tape:
                     else:
                         _apply(group.rule, *leaves)
                 raise OverflowError(f"sample {sample}: {group.rule.name} of {xs} is not finite")
+
+
+def _leaves(wrt, batched):
+    """wrt as a list, checked: distinct Values, none of them computed by the function."""
+    wrt = list(wrt)
+    for position, v in enumerate(wrt):
+        if not isinstance(v, Value):
+            raise TypeError(f"wrt takes Values; item {position} is {type(v).__name__}")
+        if v.parents and v in batched:
+            raise ValueError(f"wrt item {position} ({v!r}) is computed by the traced "
+                             f"function: gradients are taken with respect to leaves "
+                             f"(parameters)")
+    if len(set(wrt)) < len(wrt):
+        raise ValueError("wrt names the same Value twice")
+    return wrt
+
+
+def values_to_vector(values):
+    """The `.data` of Values as one numpy vector (a model's parameters, say)."""
+    values = list(values)
+    return np.fromiter(map(_data_of, values), dtype=float, count=len(values))
+
+
+def vector_to_values(vector, values):
+    """Set each Value's `.data` from a vector of the same length, in order."""
+    values, vector = list(values), np.asarray(vector, dtype=float)
+    if vector.shape != (len(values),):
+        raise ValueError(f"a vector of {len(values)} numbers is needed for {len(values)} "
+                         f"Values, got shape {vector.shape}")
+    for v, x in zip(values, vector.tolist()):
+        v.data = x
 
 
 def trace(function, example, checks=(), wrt=None):
