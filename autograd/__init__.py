@@ -7,7 +7,7 @@
 """
 from .backward import collector_paused, grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
-from .compile import Tape, TraceError, trace
+from .compile import Tape, TraceError, trace, values_to_vector, vector_to_values
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from .steps import BackwardSteps, backward_steps
@@ -25,5 +25,5 @@ __all__ = [
     "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",
-    "trace", "Tape", "TraceError",
+    "trace", "Tape", "TraceError", "values_to_vector", "vector_to_values",
 ]

@@ -305,8 +305,7 @@ class Tape:
         batched = np.empty((self.batched_size, width))
         batched[:self.input_count] = batch.T
         self._forward_program(shared, batched)
-        if not (np.isfinite(shared).all() and np.isfinite(batched).all()) \
-                and np.isfinite(batch).all():
+        if not _all_finite(shared, batched) and np.isfinite(batch).all():
             self._explain_non_finite(shared, batched, width)
         return shared, batched
 
@@ -346,8 +345,7 @@ class Tape:
         with np.errstate(all="ignore"):
             shared, batched = self._forward(batch, at)
             gradient = self._backward(shared, batched)[:len(self.wrt)]
-        if not np.isfinite(gradient).all() and np.isfinite(shared).all() \
-                and np.isfinite(batched).all():
+        if not _all_finite(gradient) and _all_finite(shared, batched):
             raise OverflowError("a gradient overflowed in the batched backward pass although "
                                 "every value is finite")
         return self._outputs(shared, batched), gradient
@@ -384,6 +382,12 @@ class Tape:
                     else:
                         _apply(group.rule, *leaves)
                 raise OverflowError(f"sample {sample}: {group.rule.name} of {xs} is not finite")
+
+
+def _all_finite(*arrays):
+    # A sum is finite only if every term is (inf and NaN never cancel out), so one sum per
+    # array answers at once in the usual case; only a sum that overflowed needs a closer look.
+    return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
 
 
 def _leaves(wrt, batched):

@@ -57,6 +57,8 @@ tanh = _elementary("tanh", math.tanh, np.tanh)
 sin = _elementary("sin", math.sin, np.sin)
 cos = _elementary("cos", math.cos, np.cos)
 sigmoid = _elementary("sigmoid", _sigmoid_float, _sigmoid_array)
+# max(x, 0), keeping NaN as NaN (NaN <= 0 is False; numpy's maximum propagates NaN)
+relu = _elementary("relu", lambda x: 0.0 if x <= 0 else x, lambda x: np.maximum(x, 0.0))
 softplus = _elementary("softplus", _softplus_float, _softplus_array)
 
 

@@ -14,7 +14,7 @@ import math
 from operator import mul
 
 from .elementary import (
-    add_all, cos, each, exp, is_array, is_zero, join, largest, log, one, plain,
+    add_all, cos, each, exp, is_array, is_zero, join, largest, log, one, plain, relu,
     sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
 )
 
@@ -87,8 +87,8 @@ COS = Rule("cos", cos, lambda x, out: (-sin(x),))
 TANH = Rule("tanh", tanh, lambda x, out: (1.0 - out * out,))
 SIGMOID = Rule("sigmoid", sigmoid, lambda x, out: (out * (1.0 - out),))
 SOFTPLUS = Rule("softplus", softplus, lambda x, out: (sigmoid(x),))
-# relu keeps NaN as NaN (x > 0 is False for NaN, x <= 0 too) rather than hiding it as 0.
-RELU = Rule("relu", lambda x: where(x <= 0, 0.0, x), lambda x, out: (step(x),))
+# relu keeps NaN as NaN rather than hiding it as 0; its slope at 0 is 0, like PyTorch's.
+RELU = Rule("relu", relu, lambda x, out: (step(x),))
 
 
 # ---- operations on many inputs: one node where the expression would take dozens ----

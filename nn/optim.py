@@ -1,11 +1,16 @@
 """Optimizers and learning-rate schedules, step for step as `torch.optim` defines them.
 
 An optimizer holds a list of parameters (Values); `step()` moves each `.data` against its
-`.grad`, and `zero_grad()` clears the gradients for the next backward pass.
+`.grad`, and `zero_grad()` clears the gradients for the next backward pass. Each update rule is
+written once, on numpy vectors of all the parameters at once: `step()` reads the Values into
+vectors and writes the result back, and `update(parameters, gradient)` is the same step for a
+training loop that keeps its parameters in one vector (`nn.fit` on the traced engine).
 """
 import math
 
-from autograd import Value
+import numpy as np
+
+from autograd import Value, values_to_vector, vector_to_values
 
 
 class Optimizer:
@@ -26,14 +31,43 @@ class Optimizer:
             p.grad = 0.0
 
     def step(self):
-        for i, p in enumerate(self.params):
-            if not math.isfinite(p.grad):
-                raise FloatingPointError(
-                    f"parameter {i} has gradient {p.grad}: training diverged (try a smaller "
-                    f"learning rate; it is {self.lr})")
-        self._update()
+        """Move every parameter's `.data` one step against its `.grad`."""
+        gradient = np.fromiter((p.grad for p in self.params), dtype=float,
+                               count=len(self.params))
+        vector_to_values(self.update(values_to_vector(self.params), gradient), self.params)
 
-    def _update(self):
+    def update(self, parameters, gradient):
+        """The parameters after one step, as a new vector: `parameters` and `gradient` are
+        numpy vectors in the order of `self.params`. The optimizer's own state (momentum,
+        running averages) advances as with step()."""
+        parameters, gradient = np.asarray(parameters, float), np.asarray(gradient, float)
+        for name, vector in (("parameters", parameters), ("gradient", gradient)):
+            if vector.shape != (len(self.params),):
+                raise ValueError(f"update() takes vectors of the {len(self.params)} parameters; "
+                                 f"{name} has shape {vector.shape}")
+        if not np.isfinite(gradient).all():
+            bad = np.flatnonzero(~np.isfinite(gradient))
+            raise FloatingPointError(
+                f"parameter {bad[0]} has gradient {gradient[bad[0]]}: training diverged (try a "
+                f"smaller learning rate; it is {self.lr})")
+        state = {key: getattr(self, key) for key in self._state}
+        with np.errstate(all="ignore"):
+            updated = self._update(parameters, gradient)
+        bad = [] if np.isfinite(updated).all() else \
+            np.flatnonzero(~np.isfinite(updated) & np.isfinite(parameters))
+        if len(bad):
+            for key, value in state.items():  # as if this step had not been asked for
+                setattr(self, key, value)
+            raise FloatingPointError(
+                f"parameter {bad[0]} would become {updated[bad[0]]} (from {parameters[bad[0]]} "
+                f"with gradient {gradient[bad[0]]}): training diverged (try a smaller "
+                f"learning rate; it is {self.lr})")
+        return updated
+
+    _state = ()  # the names of the attributes an update changes
+
+    def _update(self, w, g):
+        """The new parameters; may replace (never modify in place) the state's arrays."""
         raise NotImplementedError
 
 
@@ -47,19 +81,19 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.momentum, self.dampening = momentum, dampening
         self.nesterov, self.weight_decay = nesterov, weight_decay
-        self.velocity = [None] * len(self.params)
+        self.velocity = None  # the momentum buffer, from the first step on
 
-    def _update(self):
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if self.weight_decay:
-                g = g + self.weight_decay * p.data
-            if self.momentum:
-                v = self.velocity[i]
-                v = g if v is None else self.momentum * v + (1 - self.dampening) * g
-                self.velocity[i] = v
-                g = g + self.momentum * v if self.nesterov else v
-            p.data -= self.lr * g
+    _state = ("velocity",)
+
+    def _update(self, w, g):
+        if self.weight_decay:
+            g = g + self.weight_decay * w
+        if self.momentum:
+            v = self.velocity
+            v = g.copy() if v is None else self.momentum * v + (1 - self.dampening) * g
+            self.velocity = v
+            g = g + self.momentum * v if self.nesterov else v
+        return w - self.lr * g
 
 
 class Adam(Optimizer):
@@ -77,23 +111,23 @@ class Adam(Optimizer):
             raise ValueError(f"Adam's betas must be in [0, 1), got {betas!r}")
         self.eps, self.weight_decay = eps, weight_decay
         self.steps = 0
-        self.m = [0.0] * len(self.params)
-        self.v = [0.0] * len(self.params)
+        self.m = np.zeros(len(self.params))  # running average of the gradient
+        self.v = np.zeros(len(self.params))  # ... and of its square
 
-    def _update(self):
+    _state = ("steps", "m", "v")
+
+    def _update(self, w, g):
         self.steps += 1
         correction1 = 1 - self.beta1 ** self.steps
         correction2_sqrt = math.sqrt(1 - self.beta2 ** self.steps)
         step_size = self.lr / correction1
-        for i, p in enumerate(self.params):
-            g = p.grad
-            if self.weight_decay and self.decoupled:
-                p.data *= 1 - self.lr * self.weight_decay
-            elif self.weight_decay:
-                g = g + self.weight_decay * p.data
-            self.m[i] = self.beta1 * self.m[i] + (1 - self.beta1) * g
-            self.v[i] = self.beta2 * self.v[i] + (1 - self.beta2) * g * g
-            p.data -= step_size * self.m[i] / (math.sqrt(self.v[i]) / correction2_sqrt + self.eps)
+        if self.weight_decay and self.decoupled:
+            w = w * (1 - self.lr * self.weight_decay)
+        elif self.weight_decay:
+            g = g + self.weight_decay * w
+        self.m = self.beta1 * self.m + (1 - self.beta1) * g
+        self.v = self.beta2 * self.v + (1 - self.beta2) * g * g
+        return w - step_size * self.m / (np.sqrt(self.v) / correction2_sqrt + self.eps)
 
 
 class AdamW(Adam):

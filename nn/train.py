@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 
-from autograd import TraceError, collector_paused, no_grad, trace
+from autograd import (TraceError, collector_paused, no_grad, trace, values_to_vector,
+                      vector_to_values)
 
 from .losses import LOSSES, hinge, l2 as l2_penalty
 from .optim import OPTIMIZERS, Optimizer
@@ -157,7 +158,7 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     if engine != "eager":
         rows = _traced_rows(loss, X, targets, width)
         try:
-            tape = _trace_training(model, loss, rows, X.shape[1], l2)
+            tape = _trace_training(model, loss, rows, X.shape[1], l2, optimizer.params)
         except TraceError:
             if engine == "traced":
                 raise
@@ -171,42 +172,47 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
 
     rng = np.random.default_rng(seed)
     bar = _progress(epochs, progress)
-    for _ in bar:
-        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-        total, predicted = 0.0, np.empty(len(X), dtype=object)
-        for start in range(0, len(X), batch_size):
-            batch = order[start:start + batch_size]
-            optimizer.zero_grad()
-            if tape is not None:
-                per_sample, _, *columns = tape.backward(rows[batch])
-                batch_objective = float(per_sample.mean())
-                outputs = _per_sample(columns)
-            else:
-                with collector_paused():  # the step's graph has no cycles: see autograd
-                    outputs = [model(X[i]) for i in batch]
-                    batch_loss = loss(outputs, [targets[i] for i in batch])
-                    objective = batch_loss + l2_penalty(model.parameters(), l2) if l2 \
-                        else batch_loss
-                    objective.backward()
-                batch_objective = objective.data
-            optimizer.step()
-            total += batch_objective * len(batch)
-            predicted[batch] = _classify(loss, outputs)
-        if schedule is not None:
-            schedule.step()
-        history["loss"].append(total / len(X))
-        for metric in metrics:
-            history[metric.__name__].append(metric(list(predicted), list(classes)))
-        if validation is not None:
-            scores = _evaluate_traced(tape, loss, val_rows, y_val, metrics) if tape is not None \
-                else evaluate(model, X_val, y_val, loss=loss, metrics=metrics)
-            for key, value in scores.items():
-                history[f"val_{key}"].append(value)
-        if not math.isfinite(history["loss"][-1]):
-            raise FloatingPointError(f"the loss became {history['loss'][-1]}: training diverged "
-                                     f"(try a smaller learning rate)")
-        if hasattr(bar, "set_postfix"):
-            bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
+    # On the tape, the optimizer's parameters live in one vector while an epoch runs; they are
+    # written back into the model after every epoch (and if training stops with an error).
+    parameters = values_to_vector(optimizer.params) if tape is not None else None
+    try:
+        for _ in bar:
+            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+            total, predicted = 0.0, np.empty(len(X), dtype=object)
+            for start in range(0, len(X), batch_size):
+                batch = order[start:start + batch_size]
+                if tape is not None:
+                    (per_sample, _, *columns), gradient = tape.value_and_grad(rows[batch],
+                                                                              at=parameters)
+                    parameters = optimizer.update(parameters, gradient)
+                    batch_objective = float(per_sample.mean())
+                    outputs = _per_sample(columns)
+                else:
+                    batch_objective, outputs = _eager_step(model, loss, optimizer, X[batch],
+                                                           [targets[i] for i in batch], l2)
+                total += batch_objective * len(batch)
+                predicted[batch] = _classify(loss, outputs)
+            if schedule is not None:
+                schedule.step()
+            if tape is not None:  # the model as it now is, for validation and the user
+                vector_to_values(parameters, optimizer.params)
+            history["loss"].append(total / len(X))
+            for metric in metrics:
+                history[metric.__name__].append(metric(list(predicted), list(classes)))
+            if validation is not None:
+                scores = _evaluate_traced(tape, loss, val_rows, y_val, metrics) \
+                    if tape is not None else evaluate(model, X_val, y_val, loss=loss,
+                                                      metrics=metrics)
+                for key, value in scores.items():
+                    history[f"val_{key}"].append(value)
+            if not math.isfinite(history["loss"][-1]):
+                raise FloatingPointError(f"the loss became {history['loss'][-1]}: training "
+                                         f"diverged (try a smaller learning rate)")
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
+    finally:
+        if tape is not None:  # also when training stops with an error: nothing is lost
+            vector_to_values(parameters, optimizer.params)
     return history
 
 
@@ -224,8 +230,23 @@ def _traced_rows(loss, X, targets, width):
     return np.column_stack([X, np.array(encoded, dtype=float)])
 
 
-def _trace_training(model, loss, rows, n_inputs, l2):
-    """A tape of one sample's objective (and the model's outputs), or TraceError."""
+def _eager_step(model, loss, optimizer, X, targets, l2):
+    """One step on the eager engine: the batch's graph, backward, update. Returns the batch's
+    objective and the model's outputs."""
+    optimizer.zero_grad()
+    with collector_paused():  # the step's graph has no cycles: see autograd
+        outputs = [model(x) for x in X]
+        objective = loss(outputs, targets)
+        if l2:
+            objective = objective + l2_penalty(model.parameters(), l2)
+        objective.backward()
+    optimizer.step()
+    return objective.data, outputs
+
+
+def _trace_training(model, loss, rows, n_inputs, l2, trained):
+    """A tape of one sample's objective (and the model's outputs) whose gradient is taken with
+    respect to `trained` (the optimizer's parameters), or TraceError."""
     term = getattr(loss, "term", None)
     if term is None:
         raise TraceError(f"the loss {getattr(loss, '__name__', loss)!r} has no traceable form")
@@ -237,7 +258,7 @@ def _trace_training(model, loss, rows, n_inputs, l2):
         objective = data_loss + l2_penalty(params, l2) if l2 else data_loss
         return (objective, data_loss, *(out if isinstance(out, (list, tuple)) else [out]))
 
-    return trace(one_sample, rows[0], checks=rows[1:4], wrt=params)
+    return trace(one_sample, rows[0], checks=rows[1:4], wrt=trained)
 
 
 def _per_sample(columns):

@@ -174,3 +174,92 @@ def test_validation_scores_are_the_same_traced_or_eager():
     eager, traced = histories
     assert all(close(a, b, rel=1e-10) for a, b in zip(eager["val_loss"], traced["val_loss"]))
     assert eager["val_accuracy"] == traced["val_accuracy"]
+
+
+def small_problem():
+    X, y = nn.data.moons(30, noise=0.1, seed=7)
+    model = nn.MLP(2, [5, 1], activation="tanh", seed=8)
+    params = model.parameters()
+
+    def per_sample(row):
+        return (1 + -row[2] * model(row[:2])).relu() + nn.losses.l2(params, 1e-3)
+
+    return model, params, per_sample, np.column_stack([X, y * 2 - 1])
+
+
+def test_value_and_grad_at_a_vector_is_backward_at_those_values():
+    model, params, per_sample, batch = small_problem()
+    tape = trace(per_sample, batch[0], wrt=params)
+    start = [p.data for p in params]
+    point = np.array(start) + RNG.normal(scale=0.3, size=len(params))
+    (losses,), gradient = tape.value_and_grad(batch, at=point)
+    assert [p.data for p in params] == start and all(p.grad == 0 for p in params)
+    for p, x in zip(params, point):  # now the eager engine at that point
+        p.data = float(x)
+    eager = [grad(per_sample([Value(v) for v in row]), params) for row in batch]
+    expected = np.mean([[g.data for g in gs] for gs in eager], axis=0)
+    assert all(close(a, b, abs_tol=1e-15) for a, b in zip(gradient, expected))
+    assert close(losses.mean(), np.mean([per_sample([Value(v) for v in row]).data
+                                          for row in batch]))
+
+
+def test_wrt_is_checked():
+    w = Value(2.0)
+    unused = Value(5.0)
+    tape = trace(lambda row: row[0] * w, [1.0], wrt=[w, unused])
+    _, gradient = tape.value_and_grad([[3.0], [4.0]])
+    assert list(gradient) == [3.5, 0.0]  # an unused parameter gets 0
+    with pytest.raises(ValueError, match=r"at.*2 parameters.*\(3,\)"):
+        tape.value_and_grad([[3.0]], at=[1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match="item 1 is float"):
+        trace(lambda row: row[0] * w, [1.0], wrt=[w, 2.0])
+    with pytest.raises(ValueError, match="twice"):
+        trace(lambda row: row[0] * w, [1.0], wrt=[w, w])
+    inner = w * 3
+    with pytest.raises(ValueError, match="computed by the traced function"):
+        trace(lambda row: row[0] * inner, [1.0], wrt=[w, inner])
+
+
+def test_no_gradient_work_toward_the_sample_or_constants():
+    model, params, per_sample, batch = small_problem()
+    tape = trace(per_sample, batch[0], wrt=params)
+    backward = tape.source.split("def backward")[1]
+    # the first layer's inputs are the sample: their gradient is never formed
+    assert "gb[0:2]" not in backward and "gb[2:3]" not in backward
+    assert "@" in tape.source.split("def backward")[0]  # a dense layer is a matrix product
+    compile(tape.source, "<tape>", "exec")  # the text shown is the program run
+
+
+def test_one_tape_replayed_on_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, params, per_sample, batch = small_problem()
+    tape = trace(per_sample, batch[0], wrt=params)
+    points = [np.array([p.data for p in params]) * s for s in np.linspace(0.5, 1.5, 8)]
+    alone = [tape.value_and_grad(batch, at=pt)[1] for pt in points]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda pt: tape.value_and_grad(batch, at=pt)[1], points * 5))
+    assert all(np.array_equal(a, b) for a, b in zip(alone * 5, together))
+
+
+def test_fit_trains_only_the_optimizers_parameters_traced_as_eager():
+    X, y = nn.data.moons(40, seed=9)
+    results = []
+    for engine in ("eager", "traced"):
+        model = nn.MLP(2, [4, 1], seed=10)
+        frozen = [p.data for p in model.layers[0].parameters()]
+        optimizer = nn.optim.SGD(model.layers[1].parameters(), lr=0.1, momentum=0.9)
+        nn.fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=4, batch_size=8,
+               l2=1e-3, progress=False, engine=engine)
+        assert [p.data for p in model.layers[0].parameters()] == frozen
+        results.append([p.data for p in model.parameters()])
+    assert all(close(a, b, rel=1e-10) for a, b in zip(*results))
+
+
+def test_fit_that_diverges_on_the_tape_leaves_the_last_finite_weights():
+    X, y = nn.data.blobs(30, centers=2, seed=2)
+    model = nn.MLP(2, [4, 1], activation="linear", seed=3)
+    with pytest.raises(FloatingPointError):
+        nn.fit(model, X * 1e150, y, loss="mse", lr=1e10, epochs=50, progress=False,
+               engine="traced")
+    assert all(math.isfinite(p.data) for p in model.parameters())

@@ -1,9 +1,10 @@
 """Optimizers and schedules follow torch.optim step for step."""
 import math
 
+import numpy as np
 import pytest
 
-from autograd import Value
+from autograd import Value, grad
 from nn import optim
 from reference import needs_torch
 
@@ -40,6 +41,20 @@ def run_ours(make, steps, schedule=None):
     return [p.data for p in ps], lrs
 
 
+def run_ours_on_vectors(make, steps):
+    """The loop nn.fit runs on the traced engine: the parameters kept in one vector, the
+    gradient computed at that vector, update() giving the next vector."""
+    ps = [Value(x) for x in START]
+    optimizer = make(ps)
+    vector = np.array(START)
+    for _ in range(steps):
+        at = [Value(x) for x in vector]
+        gradient = np.array([g.data for g in grad(objective(at, Value.tanh), at)])
+        vector = optimizer.update(vector, gradient)
+    assert [p.data for p in ps] == START  # update() leaves the Values alone
+    return list(vector)
+
+
 def run_torch(make, steps, schedule=None):
     import torch
 
@@ -73,8 +88,10 @@ def test_trajectories_equal_torch(name):
 
     ours_make, torch_name, kwargs = CONFIGS[name]
     ours, _ = run_ours(ours_make, 200)
+    on_vectors = run_ours_on_vectors(ours_make, 200)
     theirs, _ = run_torch(lambda ps: getattr(torch.optim, torch_name)(ps, **kwargs), 200)
     assert ours == pytest.approx(theirs, rel=1e-10, abs=1e-12)
+    assert on_vectors == pytest.approx(theirs, rel=1e-10, abs=1e-12)
 
 
 SCHEDULES = {
@@ -141,3 +158,23 @@ def test_a_diverged_gradient_is_an_error_not_a_nan_weight():
     with pytest.raises(FloatingPointError, match="diverged"):
         optim.SGD([p], lr=0.1).step()
     assert p.data == 1.0
+
+
+def test_update_checks_its_vectors():
+    optimizer = optim.Adam([Value(1.0), Value(2.0)])
+    with pytest.raises(ValueError, match=r"gradient has shape \(1,\)"):
+        optimizer.update(np.zeros(2), np.zeros(1))  # numpy would broadcast it silently
+    with pytest.raises(ValueError, match="parameters has shape"):
+        optimizer.update(np.zeros(3), np.zeros(2))
+    with pytest.raises(FloatingPointError, match="parameter 1 has gradient nan"):
+        optimizer.update(np.zeros(2), np.array([0.0, math.nan]))
+    assert optimizer.steps == 0  # a refused update leaves the state as it was
+
+
+def test_an_update_that_overflows_is_an_error_and_changes_nothing():
+    p = Value(1e300)
+    p.grad = 1e300
+    optimizer = optim.SGD([p], lr=1e10, momentum=0.9)
+    with pytest.raises(FloatingPointError, match="parameter 0 would become -inf"):
+        optimizer.step()
+    assert p.data == 1e300 and optimizer.velocity is None
