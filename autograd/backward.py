@@ -19,22 +19,29 @@ def topological_order(root):
     Iterative depth-first search (no recursion limit), parents visited in order, so the order
     and every sum of gradients is the same from run to run.
     """
-    order, visited = [], set()
-    stack = [root]
+    return _depth_first(root, {})
+
+
+def _depth_first(root, seen):
+    """topological_order(root), noting every node in the dict `seen` (as a key, with 0.0):
+    the backward walk starts from that dict, so that it builds one hash table, not two."""
+    order, stack = [], [root]
+    push, pop, place = stack.append, stack.pop, order.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is None:  # the marker: every parent of the node below it is placed
-            order.append(stack.pop())
+            place(pop())
             continue
-        if node in visited:
+        if node in seen:
             continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(None)
+        seen[node] = 0.0
         parents = node._parents
-        for i in range(len(parents) - 1, -1, -1):  # reversed, so the first parent comes first
-            if parents[i] not in visited:
-                stack.append(parents[i])
+        if parents:
+            push(node)
+            push(None)
+            stack.extend(reversed(parents))  # so the first parent comes off the stack first
+        else:
+            place(node)  # a leaf: nothing to wait for
     return order
 
 
@@ -60,9 +67,11 @@ def _infinite_slope(node, error):
 def _gradients(output, create_graph):
     """{node: d output / d node} for every node `output` depends on."""
     with collector_paused():
-        order = topological_order(output)
         if not create_graph:
-            return _float_gradients(output, order)
+            gradients = {}
+            order = _depth_first(output, gradients)
+            return _float_gradients(output, order, gradients)
+        order = topological_order(output)
         gradients = {output: Value(1.0)}
         for node in reversed(order):
             if not node._parents:
@@ -78,28 +87,30 @@ def _gradients(output, create_graph):
         return gradients
 
 
-def _float_gradients(output, order):
-    """The same walk on plain floats, written for speed: the hot loop of every backward()."""
-    gradients = {output: 1.0}
-    get = gradients.get
+def _float_gradients(output, order, gradients):
+    """The same walk on plain floats, written for speed: the hot loop of every backward().
+    `gradients` holds every node of `order`, at 0.0."""
+    gradients[output] = 1.0
     node = output
     try:
         for node in reversed(order):
             parents = node._parents
             if not parents:
                 continue
-            rule = node._rule
-            upstream = gradients[node]
+            rule, upstream = node._rule, gradients[node]
             if rule.variadic:
                 locals_ = rule.partials(list(map(_data_of, parents)), node.data)
+                for parent, local in zip(parents, locals_):
+                    gradients[parent] += local * upstream
             elif len(parents) == 2:
-                locals_ = rule.partials(parents[0].data, parents[1].data, node.data)
+                a, b = parents
+                local_a, local_b = rule.partials(a.data, b.data, node.data)
+                gradients[a] += local_a * upstream
+                gradients[b] += local_b * upstream
             else:
-                locals_ = rule.partials(parents[0].data, node.data)
-            for parent, local in zip(parents, locals_):
-                previous = get(parent)
-                gradients[parent] = (local * upstream if previous is None
-                                     else previous + local * upstream)
+                (a,) = parents
+                (local_a,) = rule.partials(a.data, node.data)
+                gradients[a] += local_a * upstream
     except (ZeroDivisionError, OverflowError) as error:
         raise _infinite_slope(node, error) from None
     _check_finite(gradients)
@@ -130,6 +141,8 @@ def collector_paused():
 
 def _check_finite(gradients):
     """Finite data must not give an infinite or NaN gradient without a word."""
+    if math.isfinite(sum(gradients.values())):
+        return  # a sum is finite only if every term is (inf and NaN never cancel out)
     bad = next((node for node, g in gradients.items() if not math.isfinite(g)), None)
     if bad is None or not all(math.isfinite(node.data) for node in gradients):
         return  # all finite, or the data itself holds inf/NaN: IEEE arithmetic applies
