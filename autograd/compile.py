@@ -6,8 +6,14 @@ at once — each node's value and local derivatives from its rule in `ops.py`, o
 of floats — and adds the gradient of the batch's mean output to every captured Value's `.grad`,
 exactly as backward() on the mean of the eagerly computed outputs would (to rounding).
 
+`tape.value_and_grad(batch, at=vector)` does the same without writing anything: it returns the
+outputs and the gradient as a vector, at parameter values given as a vector (a training loop's
+parameters can stay in numpy between steps).
+
 Nodes of the same operation at the same depth do not depend on each other, so each such group
-is one numpy call over (nodes × samples): a layer of 16 neurons is one call, not 16.
+is one numpy call over (nodes × samples): a layer of 16 neurons is one call, not 16. Each
+group writes a few lines of numpy; together they make the tape's forward and backward
+functions, compiled once (`tape.source` is their text), so a replay runs no interpreter loop.
 
 A trace records one path through the function. What it cannot follow — a branch or a constant
 that depends on the data — is refused: comparing Values while tracing raises TraceError, and
