@@ -286,7 +286,11 @@ class Tape:
             backward += ["    " + line for line in group.backward_code()]
         if len(backward) == 1:
             backward.append("    pass  # nothing here leads back to a parameter")
-        self.source = "\n".join(forward + ["", ""] + backward) + "\n"
+        legend = ["# s: the shared slots (parameters, constants), one number each; b: the batched",
+                  "# slots (the sample and what is made from it), one row of numbers per slot,",
+                  "# one column per sample; gs, gb: their gradients, accumulated by the backward",
+                  "# pass from the output back.", ""]
+        self.source = "\n".join(legend + forward + ["", ""] + backward) + "\n"
         namespace = {"np": np, "_stack_mixed": _stack_mixed, "_expand": _expand}
         for group in self.groups:
             namespace.update(group.constants)
