@@ -103,9 +103,11 @@ class _Group:
                 f"s[{self._name(row, k)}]"
                 for k, (from_batch, row) in enumerate(zip(self.pattern, self.rows))]
 
-    def _out(self, arrays="s b"):
-        values = arrays.split()[self.is_batched]
-        return f"{values}[{self._name(self.outputs, 'out')}]"
+    def _out(self, gradient=False):
+        """The group's outputs as the program writes them: in `s` or `b`, or (gradient) in
+        `gs` or `gb`."""
+        array = ("g" if gradient else "") + ("b" if self.is_batched else "s")
+        return f"{array}[{self._name(self.outputs, 'out')}]"
 
     def _heading(self):
         return f"# {self.rule.name} of {self.size} node{'s' * (self.size > 1)}"
@@ -121,7 +123,7 @@ class _Group:
             return []
         if self.rule.variadic:
             return self._backward_many()
-        lines = [self._heading(), f"up = {self._out('gs gb')}",
+        lines = [self._heading(), f"up = {self._out(gradient=True)}",
                  f"d = rule{self.number}.partials({', '.join(self._arguments())}, {self._out()})"]
         for k, (from_batch, row) in enumerate(zip(self.pattern, self.rows)):
             if not self.wanted[k]:
@@ -147,7 +149,7 @@ class _Group:
 
     def _backward_many(self):
         n = self.number
-        lines = [self._heading(), f"up = {self._out('gs gb')}",
+        lines = [self._heading(), f"up = {self._out(gradient=True)}",
                  f"contributions = _expand(rule{n}.partials({self._stacked()}, {self._out()}), "
                  f"up) * up"]
         batched, wanted = np.array(self.pattern, dtype=bool), np.array(self.wanted, dtype=bool)
@@ -225,7 +227,7 @@ class _NeuronGroup(_Group):
                  _added("gb", self.xs, d_xs, self.repeats[1]),
                  _added("gs", self.bias, "up.sum(axis=1)", self.repeats[2])]
         lines = [line for line, wanted in zip(lines, self.wanted) if wanted]
-        return [self._heading(), f"up = {self._out('gs gb')}", *lines] if lines else []
+        return [self._heading(), f"up = {self._out(gradient=True)}", *lines] if lines else []
 
 
 class Tape:
