@@ -11,7 +11,8 @@ from .compile import Tape, TraceError, trace, values_to_vector, vector_to_values
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from .steps import BackwardSteps, backward_steps
-from .value import Value, dot, is_grad_enabled, logsumexp, no_grad, total
+from .value import (Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
+                    set_grad_enabled, total)
 from .viz import Picture, draw_graph
 
 # Lets `nn` (and anyone) tell this package from another distribution's `autograd`.
@@ -20,7 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value", "DomainError", "grad", "hessian", "topological_order", "no_grad",
-    "is_grad_enabled", "collector_paused",
+    "enable_grad", "set_grad_enabled", "is_grad_enabled", "collector_paused",
     "dot", "total", "logsumexp",
     "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
     "gradcheck", "gradgradcheck", "GradcheckReport",

@@ -10,7 +10,7 @@ import math
 import sys
 from numbers import Real
 
-from .value import Value, _data_of, describe
+from .value import Value, _data_of, enable_grad, is_grad_enabled, require_value
 
 
 def topological_order(root):
@@ -19,7 +19,7 @@ def topological_order(root):
     Iterative depth-first search (no recursion limit), parents visited in order, so the order
     and every sum of gradients is the same from run to run.
     """
-    return _depth_first(root, {})
+    return _depth_first(require_value(root, "topological_order"), {})
 
 
 def _depth_first(root, seen):
@@ -47,21 +47,28 @@ def _depth_first(root, seen):
 
 def _local_derivatives(node, create_graph):
     rule, parents = node._rule, node._parents
+    if not create_graph:
+        return local_derivatives(rule, [p.data for p in parents], node.data)
     try:
-        if create_graph:
-            inputs, out = list(parents), node
-        else:
-            inputs, out = [p.data for p in parents], node.data
-        return rule.partials(inputs, out) if rule.variadic else rule.partials(*inputs, out)
+        return rule.partials(list(parents), node) if rule.variadic else \
+            rule.partials(*parents, node)
     except (ZeroDivisionError, OverflowError) as error:
-        raise _infinite_slope(node, error) from None
+        raise _infinite_slope(rule, [p.data for p in parents], error) from None
 
 
-def _infinite_slope(node, error):
+def local_derivatives(rule, xs, out):
+    """The rule's ∂out/∂input for each input, on floats: xs the inputs' numbers, out the
+    output's. An infinite slope (sqrt at 0) is an error naming the operation."""
+    try:
+        return rule.partials(xs, out) if rule.variadic else rule.partials(*xs, out)
+    except (ZeroDivisionError, OverflowError) as error:
+        raise _infinite_slope(rule, xs, error) from None
+
+
+def _infinite_slope(rule, xs, error):
     # e.g. sqrt at 0: the slope is infinite. Say where, rather than hand back inf or nan.
-    return type(error)(
-        f"backward through {describe(node._rule, [p.data for p in node._parents])}: the "
-        f"derivative is infinite or too large here ({error})")
+    return type(error)(f"backward through {rule.describe(xs)}: the derivative is infinite or "
+                       f"too large here ({error})")
 
 
 def _gradients(output, create_graph):
@@ -71,6 +78,13 @@ def _gradients(output, create_graph):
             gradients = {}
             order = _depth_first(output, gradients)
             return _float_gradients(output, order, gradients)
+        return _recorded_gradients(output)
+
+
+def _recorded_gradients(output):
+    """The same walk on Values, recording it (create_graph), even inside no_grad(): asked for
+    a graph, it records one, as PyTorch does."""
+    with enable_grad():
         order = topological_order(output)
         gradients = {output: Value(1.0)}
         for node in reversed(order):
@@ -112,7 +126,7 @@ def _float_gradients(output, order, gradients):
                 (local_a,) = rule.partials(a.data, node.data)
                 gradients[a] += local_a * upstream
     except (ZeroDivisionError, OverflowError) as error:
-        raise _infinite_slope(node, error) from None
+        raise _infinite_slope(node._rule, [p.data for p in node._parents], error) from None
     _check_finite(gradients)
     return gradients
 
@@ -156,7 +170,7 @@ def _check_finite(gradients):
 
 def backward(output):
     """Add d output / d node to `.grad` of every node `output` depends on (itself included)."""
-    _check_output(output)
+    require_value(output, "backward")
     for node, gradient in _gradients(output, create_graph=False).items():
         node.grad += gradient
 
@@ -169,13 +183,14 @@ def grad(output, inputs, create_graph=False):
     gradients are recorded as graphs of their own, so they can be differentiated again
     (second and higher derivatives, Hessian-vector products, Newton's method).
     """
-    _check_output(output)
+    require_value(output, "grad(output, inputs): the output")
     single = isinstance(inputs, Value)
-    inputs = [inputs] if single else list(inputs)
-    for position, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad() inputs must be Values; input {position} is "
-                            f"{type(x).__name__}: {x!r}")
+    inputs = _as_inputs(inputs, "grad")
+    if not output._parents and not is_grad_enabled() and output not in inputs:
+        # Most likely computed a moment ago inside this no_grad(): zeros would be a silent lie.
+        raise ValueError("grad(): the output records no graph (it is a leaf) and this runs "
+                         "inside no_grad(), so it was probably computed there: compute it "
+                         "outside no_grad(), or inside enable_grad()")
     gradients = _gradients(output, create_graph)
     result = [_as_value(gradients.get(x, 0.0)) for x in inputs]
     return result[0] if single else result
@@ -183,16 +198,26 @@ def grad(output, inputs, create_graph=False):
 
 def hessian(output, inputs):
     """The matrix of second derivatives d²output / d inputs[i] d inputs[j], as lists of floats."""
-    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
+    require_value(output, "hessian(output, inputs): the output")
+    inputs = _as_inputs(inputs, "hessian")
     first = grad(output, inputs, create_graph=True)
     return [[g.data for g in grad(gi, inputs)] for gi in first]
 
 
+def _as_inputs(inputs, who):
+    """A Value or a sequence of Values, as a list, checked."""
+    if isinstance(inputs, Value):
+        return [inputs]
+    if isinstance(inputs, (str, bytes, Real)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{who}() takes the inputs as a Value or a list of Values, got "
+                        f"{type(inputs).__name__}: {inputs!r}"[:200])
+    inputs = list(inputs)
+    for position, x in enumerate(inputs):
+        if not isinstance(x, Value):
+            raise TypeError(f"{who}() inputs must be Values; input {position} is "
+                            f"{type(x).__name__}: {x!r}"[:200])
+    return inputs
+
+
 def _as_value(gradient):
     return gradient if isinstance(gradient, Value) else Value(gradient)
-
-
-def _check_output(output):
-    if not isinstance(output, Value):
-        kind = "a number" if isinstance(output, Real) else type(output).__name__
-        raise TypeError(f"gradients are taken of a Value, got {kind}: {output!r}")

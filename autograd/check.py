@@ -6,10 +6,11 @@ approximates f'(x) with an error of order eps² (plus rounding of order 1e-16 / 
 nothing but evaluations of f: an independent check on every rule in the table.
 """
 import inspect
+import math
 from numbers import Real
 
 from .backward import grad
-from .value import Value, no_grad
+from .value import Value, enable_grad, no_grad
 
 
 class GradcheckReport:
@@ -32,7 +33,7 @@ class GradcheckReport:
     @property
     def worst(self):
         """The row whose error is largest against what is allowed (None if there are none)."""
-        return max(self.rows, key=lambda row: row["error"] / row["allowed"], default=None)
+        return max(self.rows, key=_badness, default=None)
 
     def __bool__(self):
         return self.ok
@@ -52,6 +53,13 @@ class GradcheckReport:
         return "\n".join(lines)
 
 
+def _badness(row):
+    """The error as a share of what is allowed (an exact match always allowed)."""
+    if row["allowed"] > 0:
+        return row["error"] / row["allowed"]
+    return math.inf if row["error"] > 0 else 0.0
+
+
 def _row(name, analytic, numeric, atol, rtol):
     error = abs(analytic - numeric)
     allowed = atol + rtol * abs(numeric)
@@ -62,6 +70,9 @@ def _row(name, analytic, numeric, atol, rtol):
 def _floats(inputs):
     if isinstance(inputs, (Value, Real)):
         inputs = [inputs]
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"gradcheck takes the inputs as numbers or Values (a list, or one), got "
+                        f"{type(inputs).__name__}")
     numbers = []
     for position, x in enumerate(inputs):
         if isinstance(x, Value):
@@ -70,8 +81,22 @@ def _floats(inputs):
             numbers.append(float(x))
         else:
             raise TypeError(f"gradcheck inputs must be numbers or Values; input {position} is "
-                            f"{type(x).__name__}: {x!r}")
+                            f"{type(x).__name__}: {x!r}"[:200])
+        if not math.isfinite(numbers[-1]):
+            raise ValueError(f"gradcheck checks at finite points; input {position} is "
+                             f"{numbers[-1]!r}")
+    if not numbers:
+        raise ValueError("gradcheck needs at least one input to check at, got none")
     return numbers
+
+
+def _check_tolerances(eps, atol, rtol):
+    for name, number, least in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
+                                ("rtol", rtol, ">= 0")):
+        if isinstance(number, bool) or not isinstance(number, Real) \
+                or not math.isfinite(number) or number < 0 or (name == "eps" and number == 0):
+            raise ValueError(f"gradcheck's {name} must be a finite number {least}, "
+                             f"got {number!r}")
 
 
 def _input_names(f, count):
@@ -113,8 +138,10 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=False)
     `raise_on_failure=True` a mismatch raises AssertionError showing the report.
     """
     point = _floats(inputs)
+    _check_tolerances(eps, atol, rtol)
     values = [Value(x) for x in point]
-    analytic = grad(_call(f, values), values)
+    with enable_grad():  # f must record, even if called inside no_grad()
+        analytic = grad(_call(f, values), values)
 
     @no_grad()
     def f_of(xs):
@@ -130,10 +157,13 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=Fa
     """Second order: the engine's d²f / dx_i dx_j (from create_graph=True) against central
     finite differences of its own first derivatives."""
     point = _floats(inputs)
+    _check_tolerances(eps, atol, rtol)
     values = [Value(x) for x in point]
-    first = grad(_call(f, values), values, create_graph=True)
+    with enable_grad():  # f must record, even if called inside no_grad()
+        first = grad(_call(f, values), values, create_graph=True)
     analytic = [grad(first[i], values) for i in range(len(point))]
 
+    @enable_grad()
     def first_derivatives(xs):
         xs_values = [Value(x) for x in xs]
         return [g.data for g in grad(_call(f, xs_values), xs_values)]

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import ops
-from .backward import topological_order
+from .backward import local_derivatives, topological_order
 from .value import Value, _apply, _apply_many, _data_of, _tracing, no_grad
 
 
@@ -242,7 +242,8 @@ class Tape:
 
     def __init__(self, outputs, order, placeholders, captured, wrt=None):
         inputs = set(placeholders)
-        batched = {}
+        # Every input is per sample, used or not: batch column i is placeholder i.
+        batched = dict.fromkeys(placeholders, True)
         for node in order:
             batched[node] = node in inputs or any(batched[p] for p in node.parents)
         depth, groups = {}, {}
@@ -286,6 +287,8 @@ class Tape:
             forward += ["    " + line for line in group.forward_code()]
         for group in reversed(self.groups):
             backward += ["    " + line for line in group.backward_code()]
+        if len(forward) == 1:
+            forward.append("    pass  # the function records no operation")
         if len(backward) == 1:
             backward.append("    pass  # nothing here leads back to a parameter")
         legend = ["# s: the shared slots (parameters, constants), one number each; b: the batched",
@@ -306,10 +309,15 @@ class Tape:
     # -- running the program --
 
     def _forward(self, batch, at=None):
-        batch = np.asarray(batch, dtype=float)
+        try:
+            batch = np.asarray(batch, dtype=float)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"the tape takes a batch of numbers: {error}") from None
         if batch.ndim != 2 or batch.shape[1] != self.input_count:
             raise ValueError(f"the tape takes a batch of shape (samples, "
                              f"{self.input_count}), got {batch.shape}")
+        if len(batch) == 0:
+            raise ValueError("the batch is empty: give at least one sample")
         width, known = len(batch), len(self.wrt)
         shared = np.empty(self.shared_size)
         shared[:known] = values_to_vector(self.wrt) if at is None else self._point(at)
@@ -317,7 +325,7 @@ class Tape:
         batched = np.empty((self.batched_size, width))
         batched[:self.input_count] = batch.T
         self._forward_program(shared, batched)
-        if not _all_finite(shared, batched) and np.isfinite(batch).all():
+        if not _all_finite(shared, batched):  # (NaN or inf in the data itself flows on, IEEE)
             self._explain_non_finite(shared, batched, width)
         return shared, batched
 
@@ -358,8 +366,8 @@ class Tape:
             shared, batched = self._forward(batch, at)
             gradient = self._backward(shared, batched)[:len(self.wrt)]
         if not _all_finite(gradient) and _all_finite(shared, batched):
-            raise OverflowError("a gradient overflowed in the batched backward pass although "
-                                "every value is finite")
+            with np.errstate(all="ignore"):
+                self._explain_non_finite_gradient(shared, batched)
         return self._outputs(shared, batched), gradient
 
     def backward(self, batch):
@@ -374,26 +382,70 @@ class Tape:
         width = batched.shape[1]
         return [batched[s] if b else np.full(width, shared[s]) for b, s in self.outputs]
 
+    def _group_inputs(self, group, shared, batched):
+        """A group's inputs as one (arity, G, B) array (shared ones repeated per sample)."""
+        width = batched.shape[1]
+        rows = [batched[row] if is_batched else shared[row][:, None]
+                for is_batched, row in zip(group.pattern, group.rows)]
+        return np.stack(np.broadcast_arrays(*rows, np.empty((1, width)))[:-1])
+
+    def _group_outputs(self, group, shared, batched):
+        return batched[group.outputs] if group.is_batched else shared[group.outputs][:, None]
+
+    @staticmethod
+    def _first_bad(group, inputs, results):
+        """(node, sample, its inputs, where) of the first place where finite inputs gave a
+        non-finite result in `results`, or None; `where` names the sample in a message."""
+        bad = np.argwhere(~np.isfinite(results) & np.isfinite(inputs).all(axis=0))
+        if not len(bad):
+            return None
+        node, sample = bad[0]
+        where = f"sample {sample} of the batch: " if group.is_batched else ""
+        return node, sample, [float(x) for x in inputs[:, node, sample]], where
+
     def _explain_non_finite(self, shared, batched, width):
         """Find the first node and sample that turned finite numbers into inf or NaN, and let
         the eager rule say what went wrong there (log of a negative number, ...)."""
         for group in self.groups:
-            rows = [batched[row] if is_batched else shared[row][:, None]
-                    for is_batched, row in zip(group.pattern, group.rows)]
-            inputs = np.stack(np.broadcast_arrays(*rows, np.empty((1, width)))[:-1])
-            outputs = batched[group.outputs] if group.is_batched else \
-                shared[group.outputs][:, None]
-            bad = np.argwhere(~np.isfinite(outputs) & np.isfinite(inputs).all(axis=0))
-            if len(bad):
-                node, sample = bad[0]
-                xs = [float(x) for x in inputs[:, node, sample if group.is_batched else 0]]
-                with no_grad():
-                    leaves = [Value(x) for x in xs]
+            found = self._first_bad(group, self._group_inputs(group, shared, batched),
+                                    self._group_outputs(group, shared, batched))
+            if found is None:
+                continue
+            _, _, xs, where = found
+            with no_grad():
+                leaves = [Value(x) for x in xs]
+                try:
                     if group.rule.variadic:
                         _apply_many(group.rule, leaves)
                     else:
                         _apply(group.rule, *leaves)
-                raise OverflowError(f"sample {sample}: {group.rule.name} of {xs} is not finite")
+                except ArithmeticError as error:
+                    raise type(error)(f"{where}{error}") from None
+            raise OverflowError(f"{where}{group.rule.describe(xs)} is not finite")
+
+    def _explain_non_finite_gradient(self, shared, batched):
+        """A gradient is inf or NaN although every value is finite: find the operation whose
+        local derivative is to blame and let the eager rule say why; else the sum of the
+        contributions overflowed."""
+        for group in self.groups:
+            outputs = self._group_outputs(group, shared, batched)
+            inputs = self._group_inputs(group, shared, batched)
+            partials = group.rule.partials(inputs, outputs) if group.rule.variadic else \
+                group.rule.partials(*inputs, outputs)
+            for partial in partials:
+                found = self._first_bad(group, inputs, partial)
+                if found is None:
+                    continue
+                node, sample, xs, where = found
+                out = float(np.broadcast_to(outputs, inputs.shape[1:])[node, sample])
+                try:
+                    local_derivatives(group.rule, xs, out)
+                except ArithmeticError as error:
+                    raise type(error)(f"{where}{error}") from None
+                raise OverflowError(f"{where}backward through {group.rule.describe(xs)}: the "
+                                    f"derivative is not finite")
+        raise OverflowError("a gradient overflowed in the batched backward pass although every "
+                            "value is finite (a sum of large contributions)")
 
 
 def _all_finite(*arrays):

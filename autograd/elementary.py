@@ -40,7 +40,12 @@ def _softplus_array(x):
 def _elementary(name, on_float, on_array):
     def function(x):
         if isinstance(x, _NUMBER):
-            return on_float(x)
+            try:
+                return on_float(x)
+            except ValueError:
+                if math.isfinite(x):
+                    raise
+                return math.nan  # IEEE: sin(inf) is NaN, where math raises
         if isinstance(x, _ARRAY):
             return on_array(x)
         return getattr(x, name)()  # a Value: record the operation
@@ -133,9 +138,17 @@ def join(*parts):
 
 
 def largest(xs):
+    """The largest of xs; NaN if any is NaN, whatever the order (as numpy's max)."""
     if is_array(xs):
         return xs.max(axis=0)
-    return max(plain(x) for x in xs)
+    numbers = [plain(x) for x in xs]
+    top = max(numbers)
+    return top if all(x == x for x in numbers) else math.nan
+
+
+def is_finite(x):
+    """Neither inf nor NaN (elementwise on arrays)."""
+    return np.isfinite(x) if isinstance(x, _ARRAY) else math.isfinite(plain(x))
 
 
 def is_zero(x):

@@ -11,10 +11,11 @@ and on numpy arrays (batched replay). `check` sees floats only.
 """
 import functools
 import math
+from numbers import Real
 from operator import mul
 
 from .elementary import (
-    add_all, cos, each, exp, is_array, is_zero, join, largest, log, one, plain, relu,
+    add_all, cos, each, exp, is_array, is_finite, is_zero, join, largest, log, one, plain, relu,
     sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
 )
 
@@ -23,14 +24,25 @@ class Rule:
     """One operation. A `variadic` rule takes any number of inputs, passed as one sequence:
     `value(inputs)` and `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
-    __slots__ = ("name", "value", "partials", "check", "variadic")
+    __slots__ = ("name", "value", "partials", "check", "variadic", "shows")
 
-    def __init__(self, name, value, partials, check=None, variadic=False):
+    def __init__(self, name, value, partials, check=None, variadic=False, shows=None):
         self.name = name
         self.value = value
         self.partials = partials
         self.check = check
         self.variadic = variadic
+        self.shows = shows  # how it reads in a message, e.g. "{0} + {1}"; else name(inputs)
+
+    def describe(self, xs):
+        """This operation on the numbers xs as a message shows it: '2.0 * 3.0', 'exp(1000.0)';
+        a long list of inputs is shortened."""
+        if self.shows is not None:
+            return self.shows.format(*map(repr, xs))
+        shown = list(map(repr, xs))
+        if len(shown) > 8:
+            shown = shown[:4] + [f"... {len(shown) - 6} more ..."] + shown[-2:]
+        return f"{self.name}({', '.join(shown)})"
 
     def __repr__(self):
         return f"Rule({self.name!r})"
@@ -71,10 +83,11 @@ def _check_power(base, exponent):
 
 # ---- the table ----
 
-ADD = Rule("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0))
-SUB = Rule("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0))
-MUL = Rule("*", lambda a, b: a * b, lambda a, b, out: (b, a))
-DIV = Rule("/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), _check_divisor)
+ADD = Rule("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), shows="{0} + {1}")
+SUB = Rule("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), shows="{0} - {1}")
+MUL = Rule("*", lambda a, b: a * b, lambda a, b, out: (b, a), shows="{0} * {1}")
+DIV = Rule("/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), _check_divisor,
+           shows="{0} / {1}")
 NEG = Rule("neg", lambda x: -x, lambda x, out: (-1.0,))
 
 EXP = Rule("exp", exp, lambda x, out: (out,))
@@ -115,10 +128,15 @@ TOTAL = Rule("total", add_all, lambda inputs, out: each(one, inputs), variadic=T
 
 
 def _log_sum_exp(inputs):
-    # log Σ e^x, shifted by the largest x so that no exp overflows
+    # log Σ e^x, shifted by the largest x so that no exp overflows. Where the shift is not
+    # finite (every input -inf, one +inf, or a NaN) the shift itself is the answer.
     shift = largest(inputs)
-    if not is_array(inputs) and not math.isfinite(shift):
-        return shift  # every input -inf, or one +inf (or NaN): the shift is the answer
+    if is_array(inputs):
+        finite = is_finite(shift)
+        safe = where(finite, shift, 0.0)
+        return where(finite, safe + log(add_all(exp(inputs - safe))), shift)
+    if not math.isfinite(shift):
+        return shift
     return shift + log(add_all(each(lambda x: exp(x - shift), inputs)))
 
 
@@ -130,30 +148,37 @@ LOGSUMEXP = Rule("logsumexp", _log_sum_exp,
 def _power_partials(base, exponent, out):
     if is_array(base) or is_array(exponent):
         return _power_partials_batched(base, exponent, out)
-    # d/d base: exponent * base ** (exponent - 1), and 0 for exponent 0 (as PyTorch).
-    d_base = 0.0 if is_zero(exponent) else exponent * base ** (exponent - 1.0)
+    # d/d base: exponent * base ** (exponent - 1), written out even where the exponent is 0
+    # (it is 0 there) so that its own derivative with respect to the exponent stays right;
+    # at 0 ** 0 the slope is 0, as PyTorch (the formula would divide by zero).
+    both_zero = is_zero(base) and is_zero(exponent)
+    d_base = 0.0 if both_zero else exponent * base ** (exponent - 1.0)
     # d/d exponent: out * log(base). At base 0 the output is flat (0 ** b = 0 for b > 0).
     if is_zero(base):
         d_exponent = 0.0
     elif base < 0:
-        raise DomainError(
-            f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
-            "positive base: a negative number to a real power has no real value"
-        )
+        raise _negative_base(base)
     else:
         d_exponent = out * log(base)
     return (d_base, d_exponent)
 
 
+def _negative_base(base):
+    return DomainError(
+        f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
+        "positive base: a negative number to a real power has no real value")
+
+
 def _power_partials_batched(base, exponent, out):
-    # The same cases elementwise. A negative base gives NaN here, and Tape.backward refuses a
-    # non-finite gradient from finite values (it does not name the operation, as above does).
-    d_base = where(exponent == 0, 0.0, exponent * base ** (exponent - 1.0))
+    # The same cases elementwise. A negative base gives NaN here, which the tape reports
+    # through the eager rule above.
+    d_base = where((base == 0) & (exponent == 0), 0.0, exponent * base ** (exponent - 1.0))
     d_exponent = where(base == 0, 0.0, out * log(where(base < 0, float("nan"), base)))
     return (d_base, d_exponent)
 
 
-POW = Rule("**", lambda base, exponent: base ** exponent, _power_partials, _check_power)
+POW = Rule("**", lambda base, exponent: base ** exponent, _power_partials, _check_power,
+           shows="{0} ** {1}")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -169,14 +194,39 @@ def power(exponent):
             return (0.0,)
         return (exponent * x ** (exponent - 1.0),)
 
-    name = f"**{exponent:g}"
-    return Rule(name, lambda x: x ** exponent, partials, check)
+    return Rule(f"**{exponent:g}", lambda x: x ** exponent, partials, check,
+                shows="{0} ** " + repr(exponent))
 
 
 @functools.lru_cache(maxsize=1024)
+def exponential(base):
+    """The rule for base ** x with a fixed number as the base (only d/dx is ever needed)."""
+    base = float(base)
+    log_base = math.log(base) if base > 0 else math.nan
+
+    def check(x):
+        _check_power(base, x)
+
+    def partials(x, out):
+        if base == 0:
+            return (0.0,)  # 0 ** x is flat where it is defined (x > 0)
+        if base < 0 and not is_array(x):  # (a batch gets NaN, which the tape explains)
+            raise _negative_base(base)
+        return (out * log_base,)
+
+    shown = f"({base!r})" if base < 0 else repr(base)
+    return Rule(f"{base:g}**", lambda x: base ** x, partials, check, shows=shown + " ** {0}")
+
+
 def leaky_relu(slope):
     """The rule for leaky_relu with a fixed negative slope (slope at 0, as PyTorch)."""
-    slope = float(slope)
+    if isinstance(slope, bool) or not isinstance(slope, Real) or not math.isfinite(slope):
+        raise ValueError(f"leaky_relu's slope is a finite number, got {slope!r}")
+    return _leaky_relu(float(slope))
+
+
+@functools.lru_cache(maxsize=1024)
+def _leaky_relu(slope):
     return Rule(
         f"leaky_relu({slope:g})",
         lambda x: where(x > 0, x, slope * x),

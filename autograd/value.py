@@ -9,7 +9,8 @@ import contextvars
 import functools
 import numbers
 import sys
-from math import isfinite
+import threading
+from math import inf, isfinite, isinf
 from operator import attrgetter
 
 from . import ops
@@ -23,35 +24,58 @@ _tracing = contextvars.ContextVar("chainrule_tracing", default=False)
 
 
 def is_grad_enabled():
-    """True unless inside `no_grad()`."""
+    """True unless inside `no_grad()` (or `set_grad_enabled(False)`)."""
     return _grad_enabled.get()
 
 
-class no_grad:
-    """Operations inside `with no_grad():` (or a function decorated `@no_grad()`) record nothing.
+class set_grad_enabled:
+    """Recording on (`mode=True`) or off (`False`) inside `with set_grad_enabled(mode):`, or in
+    a function decorated `@set_grad_enabled(mode)`; set back as it was on the way out.
 
-    Their results are plain leaf Values: cheaper, and a backward pass stops there. The setting
-    belongs to the current thread (and asyncio task), so other threads keep recording.
-    """
+    The setting belongs to the current thread (and asyncio task), so other threads keep their
+    own. One object may be entered by several threads at once, and nested in itself."""
 
-    def __init__(self):
-        self._tokens = []
+    def __init__(self, mode):
+        if not isinstance(mode, bool):
+            raise TypeError(f"set_grad_enabled takes True or False, got {mode!r}")
+        self.mode = mode
+        self._saved = threading.local()  # per thread: the settings to go back to
 
     def __enter__(self):
-        self._tokens.append(_grad_enabled.set(False))
+        self._saved.__dict__.setdefault("stack", []).append(_grad_enabled.get())
+        _grad_enabled.set(self.mode)
         return self
 
     def __exit__(self, *exc_info):
-        _grad_enabled.reset(self._tokens.pop())
+        _grad_enabled.set(self._saved.stack.pop())
         return False
 
     def __call__(self, function):
+        mode = self.mode
+
         @functools.wraps(function)
-        def without_recording(*args, **kwargs):
-            with no_grad():
+        def with_mode(*args, **kwargs):
+            with set_grad_enabled(mode):
                 return function(*args, **kwargs)
 
-        return without_recording
+        return with_mode
+
+
+class no_grad(set_grad_enabled):
+    """Operations inside `with no_grad():` (or a function decorated `@no_grad()`) record nothing.
+
+    Their results are plain leaf Values: cheaper, and a backward pass stops there. As in
+    PyTorch, `grad(..., create_graph=True)` records all the same (it is asked to)."""
+
+    def __init__(self):
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Recording on again inside `with enable_grad():`, even within `no_grad()`."""
+
+    def __init__(self):
+        super().__init__(True)
 
 
 # ---- the node ----
@@ -60,14 +84,36 @@ _new_value = object.__new__
 _data_of = attrgetter("data")
 
 
-def _as_float(data):
+def _as_float(data, who="Value()"):
+    """A real number as a float, refusing what would silently change on the way (a number
+    beyond float range would become inf)."""
     if type(data) is float:
         return data
     if isinstance(data, Value):
-        raise TypeError("Value() takes a number, got a Value: use value.data or value.detach()")
-    if isinstance(data, numbers.Real):
-        return float(data)
-    raise TypeError(f"Value() takes a real number, got {type(data).__name__}: {data!r}")
+        raise TypeError(f"{who} takes a number, got a Value: use value.data or value.detach()")
+    if not isinstance(data, numbers.Real):
+        raise TypeError(f"{who} takes a real number, got {type(data).__name__}: "
+                        f"{_shortened(repr(data))}")
+    try:
+        number = float(data)
+    except OverflowError:
+        number = None
+    if number is None or (isinf(number) and data != number):
+        raise OverflowError(f"{who} got {_shortened(repr(data))}, which is beyond the largest "
+                            f"float (about {sys.float_info.max:.2g})")
+    return number
+
+
+def _shortened(text, limit=60):
+    return text if len(text) <= limit else f"{text[:limit - 15]}...{text[-12:]}"
+
+
+def require_value(x, who):
+    """x itself if it is a Value, else a TypeError saying what `who` takes."""
+    if not isinstance(x, Value):
+        kind = "a number" if isinstance(x, numbers.Real) else type(x).__name__
+        raise TypeError(f"{who} takes a Value, got {kind}: {_shortened(repr(x))}")
+    return x
 
 
 def _binary(rule):
@@ -103,6 +149,9 @@ class Value:
     __slots__ = ("data", "grad", "label", "_rule", "_parents", "__weakref__")
 
     def __init__(self, data, label=None):
+        if label is not None and not isinstance(label, str):
+            raise TypeError(f"Value(data, label): the label is a string (or None), got "
+                            f"{type(label).__name__}: {_shortened(repr(label))}")
         self.data = _as_float(data)
         self.grad = 0.0
         self.label = label
@@ -144,8 +193,9 @@ class Value:
         return NotImplemented
 
     def __rpow__(self, base):
-        base = _operand(base)
-        return NotImplemented if base is None else _apply(ops.POW, base, self)
+        if isinstance(base, numbers.Real):  # a fixed base: one input, d/d exponent only
+            return _apply(ops.exponential(_as_float(base, "a base")), self)
+        return NotImplemented
 
     def __pos__(self):
         return self
@@ -250,7 +300,7 @@ def _operand(other):
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):
-        return _node(float(other), None, ())  # a constant leaf (its number is known good)
+        return _node(_as_float(other, "an operand"), None, ())  # a constant leaf
     return None
 
 
@@ -324,15 +374,6 @@ def _check_overflow(rule, xs):
         raise OverflowError(_overflow_message(rule, xs))
 
 
-def describe(rule, xs):
-    """How an operation reads in a message: 'exp(1000.0)', '2.0 * 3.0'."""
-    if len(xs) == 2 and rule.name in ("+", "-", "*", "/", "**"):
-        return f"{xs[0]!r} {rule.name} {xs[1]!r}"
-    if rule.name.startswith("**"):
-        return f"{xs[0]!r} {rule.name}"
-    return f"{rule.name}({', '.join(repr(x) for x in xs)})"
-
-
 def _overflow_message(rule, xs):
-    return (f"{describe(rule, xs)} overflows: the result is beyond the largest float "
+    return (f"{rule.describe(xs)} overflows: the result is beyond the largest float "
             f"(about {sys.float_info.max:.2g})")

@@ -41,7 +41,7 @@ def test_arithmetic_with_a_non_number_is_a_type_error():
     (lambda: Value(1000.0).exp(), OverflowError, ["exp(1000.0)", "overflows", "1.8e+308"]),
     (lambda: Value(1e200) * Value(1e200), OverflowError, ["1e+200 * 1e+200", "overflows"]),
     (lambda: Value(1e308) + 1e308, OverflowError, ["overflows"]),
-    (lambda: Value(10.0) ** 400, OverflowError, ["10.0 **400", "overflows"]),
+    (lambda: Value(10.0) ** 400, OverflowError, ["10.0 ** 400", "overflows"]),
     (lambda: Value(10.0) ** Value(400.0), OverflowError, ["overflows"]),
 ])
 def test_bad_operations_raise_clear_arithmetic_errors(compute, error, words):
@@ -75,7 +75,7 @@ def test_infinite_slope_in_backward_is_an_error_naming_the_operation():
     x = Value(0.0)
     with pytest.raises(ZeroDivisionError, match="sqrt"):
         x.sqrt().backward()
-    with pytest.raises(ZeroDivisionError, match=r"\*\*0.5"):
+    with pytest.raises(ZeroDivisionError, match=r"0.0 \*\* 0.5"):
         (x ** 0.5).backward()
     assert x.grad == 0.0
 

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from autograd import Value, grad, hessian, no_grad
+from autograd import Value, gradcheck, gradgradcheck, grad, hessian, is_grad_enabled, no_grad
 from reference import needs_torch
 from test_finite_differences import nested, third_derivatives
 
@@ -64,12 +64,30 @@ def test_newtons_method_minimises_with_second_derivatives():
     assert abs(4 * x ** 3 - 6 * x + 1) < 1e-12 and 12 * x * x - 6 > 0
 
 
-def test_grad_under_no_grad_with_create_graph_records_nothing():
+def test_create_graph_records_even_inside_no_grad_as_torch_does():
     x = Value(0.5)
     y = x.tanh()
     with no_grad():
         dx = grad(y, x, create_graph=True)
-    assert dx.parents == () and math.isclose(dx.data, 1 - math.tanh(0.5) ** 2)
+        assert not is_grad_enabled()  # and recording is off again after
+        second = grad(dx, x)
+        with pytest.raises(ValueError, match="no_grad"):  # x ** 3 made here is a bare leaf
+            hessian(x ** 3, [x])
+    assert dx.parents != () and math.isclose(dx.data, 1 - math.tanh(0.5) ** 2)
+    t = math.tanh(0.5)
+    assert math.isclose(second.data, -2 * t * (1 - t * t))
+    with no_grad():
+        assert hessian(y, [x]) == [[pytest.approx(-2 * t * (1 - t * t), rel=1e-15)]]
+
+
+def test_gradchecks_record_their_function_even_inside_no_grad():
+    with no_grad():
+        report = gradgradcheck(lambda a: a ** 3, [2.0])
+        first = gradcheck(lambda a: a ** 3, [2.0])
+    assert report.rows[0]["analytic"] == pytest.approx(12.0)
+    assert first.rows[0]["analytic"] == pytest.approx(12.0)
+    with no_grad():  # a wrong rule still fails inside no_grad
+        assert not gradcheck(lambda a: Value(a.data ** 3) + a, [2.0])
 
 
 @needs_torch
