@@ -7,6 +7,7 @@ vectors and writes the result back, and `update(parameters, gradient)` is the sa
 training loop that keeps its parameters in one vector (`nn.fit` on the traced engine).
 """
 import math
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -22,9 +23,7 @@ class Optimizer:
             if not isinstance(p, Value):
                 raise TypeError(f"optimizer parameters must be Values; parameter {position} is "
                                 f"{type(p).__name__}")
-        if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-            raise ValueError(f"the learning rate must be a positive number, got {lr!r}")
-        self.lr = float(lr)
+        self.lr = _number(lr, "the learning rate", low=0, low_included=False)
 
     def zero_grad(self):
         for p in self.params:
@@ -77,10 +76,13 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
                  weight_decay=0.0):
         super().__init__(params, lr)
+        momentum = _number(momentum, "SGD's momentum", low=0)
+        dampening = _number(dampening, "SGD's dampening", low=0, high=1)
+        weight_decay = _number(weight_decay, "SGD's weight_decay", low=0)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.momentum, self.dampening = momentum, dampening
-        self.nesterov, self.weight_decay = nesterov, weight_decay
+        self.nesterov, self.weight_decay = bool(nesterov), weight_decay
         self.velocity = None  # the momentum buffer, from the first step on
 
     _state = ("velocity",)
@@ -106,10 +108,12 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
-        self.beta1, self.beta2 = betas
-        if not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
-            raise ValueError(f"Adam's betas must be in [0, 1), got {betas!r}")
-        self.eps, self.weight_decay = eps, weight_decay
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam's betas are a pair of numbers in [0, 1), got {betas!r}")
+        self.beta1 = _number(betas[0], "Adam's first beta", low=0, high=1, high_included=False)
+        self.beta2 = _number(betas[1], "Adam's second beta", low=0, high=1, high_included=False)
+        self.eps = _number(eps, "Adam's eps", low=0)
+        self.weight_decay = _number(weight_decay, "Adam's weight_decay", low=0)
         self.steps = 0
         self.m = np.zeros(len(self.params))  # running average of the gradient
         self.v = np.zeros(len(self.params))  # ... and of its square
@@ -142,10 +146,35 @@ class AdamW(Adam):
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
+def _number(value, name, low=None, high=None, low_included=True, high_included=True):
+    """A finite real number within the bounds given, as a float; else a ValueError naming it."""
+    ok = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
+    ok = ok and (low is None or value > low or (low_included and value == low))
+    ok = ok and (high is None or value < high or (high_included and value == high))
+    if not ok:
+        bounds = " and ".join(
+            part for part in (
+                None if low is None else f"{'>=' if low_included else '>'} {low:g}",
+                None if high is None else f"{'<=' if high_included else '<'} {high:g}")
+            if part)
+        raise ValueError(f"{name} must be a finite number{' ' + bounds if bounds else ''}, "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _count(value, name):
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
 # ---- learning-rate schedules: call .step() once per epoch, after the optimizer's steps ----
 
 class Schedule:
     def __init__(self, optimizer):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"a schedule takes an optimizer from nn.optim, got "
+                            f"{type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr = optimizer.lr
         self.epoch = 0
@@ -163,7 +192,8 @@ class StepLR(Schedule):
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         super().__init__(optimizer)
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size = _count(step_size, "StepLR's step_size")
+        self.gamma = _number(gamma, "StepLR's gamma", low=0, low_included=False)
 
     def lr_at(self, epoch):
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -175,7 +205,11 @@ class LinearLR(Schedule):
 
     def __init__(self, optimizer, start_factor=1 / 3, end_factor=1.0, total_iters=5):
         super().__init__(optimizer)
-        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        # as torch: the rate stays positive at the start and never goes negative
+        self.start_factor = _number(start_factor, "LinearLR's start_factor", low=0, high=1,
+                                    low_included=False)
+        self.end_factor = _number(end_factor, "LinearLR's end_factor", low=0, high=1)
+        self.total_iters = _count(total_iters, "LinearLR's total_iters")
         optimizer.lr = self.lr_at(0)
 
     def lr_at(self, epoch):
@@ -188,7 +222,8 @@ class CosineAnnealingLR(Schedule):
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
         super().__init__(optimizer)
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max = _count(T_max, "CosineAnnealingLR's T_max")
+        self.eta_min = _number(eta_min, "CosineAnnealingLR's eta_min", low=0)
 
     def lr_at(self, epoch):
         return self.eta_min + (self.base_lr - self.eta_min) * \

@@ -4,13 +4,14 @@
 shuffling, a progress bar, metrics, validation and a History that can plot itself.
 """
 import math
+import numbers
 
 import numpy as np
 
 from autograd import (TraceError, collector_paused, no_grad, trace, values_to_vector,
                       vector_to_values)
 
-from .losses import LOSSES, hinge, l2 as l2_penalty
+from .losses import LOSSES, l2 as l2_penalty, target_numbers
 from .optim import OPTIMIZERS, Optimizer
 
 
@@ -66,30 +67,32 @@ def _pyplot():
 def _loss_function(loss):
     if callable(loss):
         return loss
-    if loss not in LOSSES:
+    if not isinstance(loss, str) or loss not in LOSSES:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     return LOSSES[loss]
 
 
 def _classes(y):
-    """Class labels as 0, 1, ...; ±1 labels (hinge style) become 0 and 1."""
+    """Class labels as 0, 1, ...: ±1 labels (hinge style) become 0 and 1, one-hot rows their
+    column of the 1."""
     y = np.asarray(y)
+    if y.ndim == 2:
+        return y.argmax(axis=1)
     if y.ndim == 1 and len(y) and set(np.unique(y).tolist()) <= {-1, 1} and -1 in y:
         return (y > 0).astype(int)
     return y
 
 
-def _targets(loss, classes, outputs_per_sample):
-    """What the loss compares outputs with: ±1 for hinge, one-hot rows for several outputs
-    of an elementwise loss, the class labels otherwise."""
-    classes = np.asarray(classes)
-    if loss is hinge and classes.ndim == 1:
-        return [2 * int(c) - 1 for c in classes]
-    if outputs_per_sample > 1 and classes.ndim == 1 and loss in (LOSSES["mse"], LOSSES["mae"],
-                                                                 LOSSES["bce"],
-                                                                 LOSSES["bce_logits"]):
-        return [[1.0 if k == c else 0.0 for k in range(outputs_per_sample)] for c in classes]
-    return [c.tolist() if isinstance(c, np.ndarray) else c.item() for c in classes]
+def _encoded(loss, y, width):
+    """(targets as the loss takes them, one row of numbers per sample for the tape), read
+    and checked by the loss once for both engines. A loss of your own gets its targets as
+    given (one number or one list per sample), checked to be finite numbers."""
+    encode = getattr(loss, "encode", None)
+    if encode is not None:
+        return encode(y, width)
+    rows = target_numbers(y, "the targets")
+    rows = rows[:, None] if rows.ndim == 1 else rows.reshape(len(rows), -1)
+    return [t.tolist() if isinstance(t, np.ndarray) else t.item() for t in np.asarray(y)], rows
 
 
 def _classify(loss, outputs):
@@ -101,16 +104,69 @@ def _width(output):
     return len(output) if isinstance(output, (list, tuple)) else 1
 
 
-def _check_data(X, y):
-    X = np.asarray(X, dtype=float)
+def _check_data(X, y=None, who="X"):
+    """X as a float array of samples (rows), and y beside it: checked for what would
+    otherwise fail deep inside (or silently train on nonsense)."""
+    try:
+        array = np.asarray(X)
+    except ValueError:  # rows of different lengths
+        raise ValueError(f"{who}: the samples are rows of different lengths") from None
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{who} must hold numbers, got an array of {array.dtype} "
+                         f"(first item {array.ravel()[:1].tolist()!r})"[:200])
+    X = array.astype(float)
     if X.ndim == 1:
         X = X[:, None]
-    y = np.asarray(y)
-    if len(X) != len(y):
-        raise ValueError(f"{len(X)} samples in X but {len(y)} targets in y")
+    if X.ndim != 2:
+        raise ValueError(f"{who} is a table of samples (one row each), got shape {X.shape}")
     if len(X) == 0:
-        raise ValueError("no samples to train on (X is empty)")
+        raise ValueError(f"no samples: {who} is empty")
+    if not np.isfinite(X).all():
+        row = int(np.argwhere(~np.isfinite(X))[0][0])
+        raise ValueError(f"{who} row {row} holds {X[row][~np.isfinite(X[row])][0]}: samples "
+                         f"must be finite numbers")
+    if y is not None:
+        y = np.asarray(y)
+        if y.ndim == 0 or len(X) != len(y):
+            raise ValueError(f"{len(X)} samples in {who} but {y.size if y.ndim == 0 else len(y)} "
+                             f"targets")
     return X, y
+
+
+def _whole_number(value, name, allow_none=False):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1{' or None' * allow_none}, "
+                         f"got {value!r}")
+    return int(value)
+
+
+def _optimizer_for(model, optimizer, lr):
+    if isinstance(optimizer, str):
+        if optimizer not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; choose one of "
+                             f"{', '.join(OPTIMIZERS)}")
+        return OPTIMIZERS[optimizer](model.parameters(), lr=lr)
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be a name or an nn.optim optimizer, got "
+                        f"{type(optimizer).__name__}")
+    own = set(model.parameters())
+    foreign = sum(1 for p in optimizer.params if p not in own)
+    if foreign:
+        raise ValueError(f"the optimizer holds {foreign} Value{'s' * (foreign > 1)} that "
+                         f"{'are' if foreign > 1 else 'is'} not among this model's parameters: "
+                         f"make it from model.parameters() (or a part of them)")
+    return optimizer
+
+
+# Training has diverged when a step overflows or turns a number into inf or NaN, or when the
+# loss grows past this many times its value at the start (and past 1).
+DIVERGENCE = 1e4
+
+
+class _Diverged(Exception):
+    """Raised inside the loop; fit turns it into one short FloatingPointError."""
 
 
 def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size=None,
@@ -119,8 +175,11 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     """Train `model` on samples X (rows) with targets y by gradient descent; return a History.
 
     loss: a name ('mse', 'mae', 'bce', 'bce_logits', 'cross_entropy', 'hinge') or a function
-        (outputs, targets) -> Value from nn.losses.
-    optimizer: 'sgd', 'adam', 'adamw' (made with `lr`) or an optimizer from nn.optim.
+        (outputs, targets) -> Value from nn.losses. Its targets are read and checked once,
+        before training: class labels 0, 1, ... (±1 for hinge; one-hot rows for several
+        outputs of mse, mae, bce), or rows of numbers, one per output.
+    optimizer: 'sgd', 'adam', 'adamw' (made with `lr`) or an optimizer from nn.optim over
+        this model's parameters (or some of them).
     batch_size: None for the whole set at once (full-batch gradient descent).
     validation: (X_val, y_val), evaluated after each epoch.
     l2: the weight of an L2 penalty on every parameter (0 for none).
@@ -129,67 +188,78 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         trace: the same numbers, many times faster); 'eager' builds the graph sample by
         sample; 'auto' (the default) traces when the model and loss allow it. The engine
         used is in history.engine.
+
+    Training that diverges (a step overflows or gives inf or NaN, or the loss grows past
+    DIVERGENCE times its first value) stops with a FloatingPointError naming the epoch, the
+    loss and the learning rate, and leaves the model at its last good weights. The model
+    remembers the loss (`model.trained_loss`), so that predict() and evaluate() read its
+    outputs the same way.
     """
     X, y = _check_data(X, y)
     loss = _loss_function(loss)
-    if isinstance(optimizer, str):
-        if optimizer not in OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; choose one of "
-                             f"{', '.join(OPTIMIZERS)}")
-        optimizer = OPTIMIZERS[optimizer](model.parameters(), lr=lr)
-    elif not isinstance(optimizer, Optimizer):
-        raise TypeError(f"optimizer must be a name or an nn.optim optimizer, got "
-                        f"{type(optimizer).__name__}")
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a whole number >= 1, got {epochs!r}")
-    batch_size = len(X) if batch_size is None else batch_size
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1 or None, got {batch_size!r}")
-    schedule = schedule(optimizer) if schedule is not None else None
-
+    optimizer = _optimizer_for(model, optimizer, lr)
+    epochs = _whole_number(epochs, "epochs")
+    batch_size = _whole_number(batch_size, "batch_size", allow_none=True) or len(X)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if engine not in ("auto", "traced", "eager"):
         raise ValueError(f"engine is 'auto', 'traced' or 'eager', got {engine!r}")
+    if validation is not None:
+        if not isinstance(validation, (tuple, list)) or len(validation) != 2:
+            raise TypeError("validation is a pair (X_val, y_val)")
+        X_val, y_val = _check_data(*validation, who="X_val")
 
-    classes = _classes(y)
     with no_grad():
         width = _width(model(X[0]))
-    targets = _targets(loss, classes, width)
+    targets, rows = _encoded(loss, y, width)
+    if validation is not None:
+        val_targets, val_rows = _encoded(loss, y_val, width)
+    classes = _classes(y)
+    schedule = schedule(optimizer) if schedule is not None else None
+    model.trained_loss = loss
+
     tape = None
     if engine != "eager":
-        rows = _traced_rows(loss, X, targets, width)
+        samples = np.column_stack([X, rows])
         try:
-            tape = _trace_training(model, loss, rows, X.shape[1], l2, optimizer.params)
+            tape = _trace_training(model, loss, samples, X.shape[1], l2, optimizer.params)
         except TraceError:
             if engine == "traced":
                 raise
     history = History(loss=[], **{m.__name__: [] for m in metrics})
     history.engine = "traced" if tape is not None else "eager"
     if validation is not None:
-        X_val, y_val = _check_data(*validation)
         history.update(val_loss=[], **{f"val_{m.__name__}": [] for m in metrics})
         if tape is not None:
-            val_rows = _traced_rows(loss, X_val, _targets(loss, _classes(y_val), width), width)
+            val_samples = np.column_stack([X_val, val_rows])
 
     rng = np.random.default_rng(seed)
     bar = _progress(epochs, progress)
     # On the tape, the optimizer's parameters live in one vector while an epoch runs; they are
     # written back into the model after every epoch (and if training stops with an error).
-    parameters = values_to_vector(optimizer.params) if tape is not None else None
+    parameters = values_to_vector(optimizer.params)
+    last_good, limit, epoch = parameters, None, 0
     try:
-        for _ in bar:
+        for epoch in bar:
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             total, predicted = 0.0, np.empty(len(X), dtype=object)
             for start in range(0, len(X), batch_size):
                 batch = order[start:start + batch_size]
+                at = parameters if tape is not None else values_to_vector(optimizer.params)
                 if tape is not None:
-                    (per_sample, _, *columns), gradient = tape.value_and_grad(rows[batch],
+                    (per_sample, _, *columns), gradient = tape.value_and_grad(samples[batch],
                                                                               at=parameters)
-                    parameters = optimizer.update(parameters, gradient)
                     batch_objective = float(per_sample.mean())
                     outputs = _per_sample(columns)
+                    _check_progress(batch_objective, limit)
+                    parameters = optimizer.update(parameters, gradient)
                 else:
                     batch_objective, outputs = _eager_step(model, loss, optimizer, X[batch],
                                                            [targets[i] for i in batch], l2)
+                    _check_progress(batch_objective, limit)
+                if limit is None:
+                    limit = DIVERGENCE * max(1.0, abs(batch_objective))
+                last_good = at
                 total += batch_objective * len(batch)
                 predicted[batch] = _classify(loss, outputs)
             if schedule is not None:
@@ -200,34 +270,39 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
             for metric in metrics:
                 history[metric.__name__].append(metric(list(predicted), list(classes)))
             if validation is not None:
-                scores = _evaluate_traced(tape, loss, val_rows, y_val, metrics) \
-                    if tape is not None else evaluate(model, X_val, y_val, loss=loss,
-                                                      metrics=metrics)
+                scores = _evaluate_traced(tape, loss, val_samples, y_val, metrics) \
+                    if tape is not None else _evaluate(model, X_val, y_val, val_targets, loss,
+                                                       metrics)
                 for key, value in scores.items():
                     history[f"val_{key}"].append(value)
-            if not math.isfinite(history["loss"][-1]):
-                raise FloatingPointError(f"the loss became {history['loss'][-1]}: training "
-                                         f"diverged (try a smaller learning rate)")
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
+    except (_Diverged, OverflowError, FloatingPointError) as problem:
+        parameters = last_good  # the weights of the last step whose loss was sound
+        vector_to_values(last_good, optimizer.params)
+        what = problem if isinstance(problem, _Diverged) else \
+            f"a step overflowed ({_first_clause(problem)})"
+        raise FloatingPointError(
+            f"training diverged in epoch {epoch + 1}: {what}, with learning rate "
+            f"{optimizer.lr:g}. The model keeps its last good weights; try a smaller learning "
+            f"rate.") from None
     finally:
-        if tape is not None:  # also when training stops with an error: nothing is lost
+        if tape is not None:  # also when training stops otherwise: nothing is lost
             vector_to_values(parameters, optimizer.params)
     return history
 
 
-def _traced_rows(loss, X, targets, width):
-    """Each sample as one row: its inputs, then its targets as numbers (one-hot for labels of
-    a loss over several outputs)."""
-    encoded = []
-    for t in targets:
-        if isinstance(t, list):
-            encoded.append(t)
-        elif loss is LOSSES["cross_entropy"]:
-            encoded.append([1.0 if k == t else 0.0 for k in range(width)])
-        else:
-            encoded.append([float(t)])
-    return np.column_stack([X, np.array(encoded, dtype=float)])
+def _check_progress(batch_objective, limit):
+    if not math.isfinite(batch_objective):
+        raise _Diverged(f"the loss became {batch_objective}")
+    if limit is not None and abs(batch_objective) > limit:
+        raise _Diverged(f"the loss reached {batch_objective:.3g}, over {DIVERGENCE:g} times "
+                        f"its first value")
+
+
+def _first_clause(error):
+    text = str(error).split(": ", 1)[0] if ": " in str(error)[:120] else str(error)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _eager_step(model, loss, optimizer, X, targets, l2):
@@ -298,7 +373,7 @@ def _progress(epochs, progress):
 @no_grad()
 def outputs(model, X):
     """The model's raw outputs for every row of X, as floats (lists for several outputs)."""
-    X, _ = _check_data(X, np.zeros(len(np.asarray(X))))
+    X, _ = _check_data(X)
     result = []
     for x in X:
         out = model(x)
@@ -306,19 +381,40 @@ def outputs(model, X):
     return result
 
 
-@no_grad()
-def predict(model, X, loss="cross_entropy"):
-    """The predicted class of every row of X, as the loss reads an output."""
-    loss = _loss_function(loss)
-    X, _ = _check_data(X, np.zeros(len(np.asarray(X))))
-    return np.array(_classify(loss, [model(x) for x in X]))
+def _trained_loss(model, loss, who):
+    """The loss given, else the one fit() trained the model with, else an error: reading
+    outputs as classes by the wrong loss gives wrong classes without a word."""
+    if loss is not None:
+        return _loss_function(loss)
+    trained = getattr(model, "trained_loss", None)
+    if trained is None:
+        raise ValueError(f"{who}() needs loss=... (which loss the model was trained with says "
+                         f"how to read its outputs as classes); after nn.fit it is remembered")
+    return trained
 
 
 @no_grad()
-def evaluate(model, X, y, loss="mse", metrics=(accuracy,)):
-    """{'loss': ..., metric name: ...} over X, y, without recording a graph."""
-    X, y = _check_data(X, y)
-    loss = _loss_function(loss)
+def predict(model, X, loss=None):
+    """The predicted class of every row of X, as the loss reads an output: by default the loss
+    fit() trained the model with. Without either, several outputs are read by their largest
+    (as every loss reads them); one output needs the loss (the threshold differs)."""
+    X, _ = _check_data(X)
     out = [model(x) for x in X]
-    loss_value = loss(out, _targets(loss, _classes(y), _width(out[0]))).data
-    return _scores(loss_value, _classify(loss, out), y, metrics)
+    if loss is None and getattr(model, "trained_loss", None) is None and _width(out[0]) > 1:
+        return np.array([int(np.argmax([o.data for o in scores])) for scores in out])
+    return np.array(_classify(_trained_loss(model, loss, "predict"), out))
+
+
+@no_grad()
+def evaluate(model, X, y, loss=None, metrics=(accuracy,)):
+    """{'loss': ..., metric name: ...} over X, y, without recording a graph (by default with
+    the loss fit() trained the model with)."""
+    X, y = _check_data(X, y)
+    loss = _trained_loss(model, loss, "evaluate")
+    width = _width(model(X[0]))
+    return _evaluate(model, X, y, _encoded(loss, y, width)[0], loss, metrics)
+
+
+def _evaluate(model, X, y, targets, loss, metrics):
+    out = [model(x) for x in X]
+    return _scores(loss(out, targets).data, _classify(loss, out), y, metrics)

@@ -143,9 +143,9 @@ def test_zero_grad():
 @pytest.mark.parametrize("make, error, words", [
     (lambda: optim.SGD([], lr=0.1), ValueError, "no parameters"),
     (lambda: optim.SGD([1.0], lr=0.1), TypeError, "parameter 0 is float"),
-    (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "positive number"),
+    (lambda: optim.SGD([Value(1.0)], lr=-1), ValueError, "learning rate must be a finite number > 0"),
     (lambda: optim.SGD([Value(1.0)], lr=0.1, nesterov=True), ValueError, "Nesterov"),
-    (lambda: optim.Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, "betas"),
+    (lambda: optim.Adam([Value(1.0)], betas=(1.0, 0.9)), ValueError, "first beta"),
 ])
 def test_bad_settings(make, error, words):
     with pytest.raises(error, match=words):
