@@ -310,9 +310,13 @@ class Tape:
 
     def _forward(self, batch, at=None):
         try:
-            batch = np.asarray(batch, dtype=float)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"the tape takes a batch of numbers: {error}") from None
+            batch = np.asarray(batch)
+        except ValueError:
+            raise TypeError("the tape takes a batch of numbers, got rows of different "
+                            "lengths") from None
+        if batch.dtype.kind not in "biuf":
+            raise TypeError(f"the tape takes a batch of numbers, got an array of {batch.dtype}")
+        batch = batch.astype(float)
         if batch.ndim != 2 or batch.shape[1] != self.input_count:
             raise ValueError(f"the tape takes a batch of shape (samples, "
                              f"{self.input_count}), got {batch.shape}")
@@ -403,25 +407,32 @@ class Tape:
         where = f"sample {sample} of the batch: " if group.is_batched else ""
         return node, sample, [float(x) for x in inputs[:, node, sample]], where
 
-    def _explain_non_finite(self, shared, batched, width):
-        """Find the first node and sample that turned finite numbers into inf or NaN, and let
-        the eager rule say what went wrong there (log of a negative number, ...)."""
+    def _explain_non_finite(self, shared, batched, width, limit=1000):
+        """Find the first node and sample where the eager rule would have refused its inputs
+        (log of a negative number, an overflow from finite numbers, log(-inf), ...) and raise
+        its error, naming the sample. NaN and inf that IEEE arithmetic makes from NaN and inf
+        data (inf - inf, exp(inf)) flow on, as they do eagerly."""
         for group in self.groups:
-            found = self._first_bad(group, self._group_inputs(group, shared, batched),
-                                    self._group_outputs(group, shared, batched))
-            if found is None:
-                continue
-            _, _, xs, where = found
-            with no_grad():
-                leaves = [Value(x) for x in xs]
-                try:
-                    if group.rule.variadic:
-                        _apply_many(group.rule, leaves)
-                    else:
-                        _apply(group.rule, *leaves)
-                except ArithmeticError as error:
-                    raise type(error)(f"{where}{error}") from None
-            raise OverflowError(f"{where}{group.rule.describe(xs)} is not finite")
+            inputs = self._group_inputs(group, shared, batched)
+            results = np.broadcast_to(self._group_outputs(group, shared, batched),
+                                      inputs.shape[1:])
+            finite = np.isfinite(inputs).all(axis=0)
+            # (an infinite input may give a finite result the eager rule refuses: (-inf)**-2.5)
+            suspects = (~np.isfinite(results) | ~finite) & ~np.isnan(inputs).any(axis=0)
+            for node, sample in np.argwhere(suspects)[:limit]:
+                xs = [float(x) for x in inputs[:, node, sample]]
+                where = f"sample {sample} of the batch: " if group.is_batched else ""
+                with no_grad():
+                    leaves = [Value(x) for x in xs]
+                    try:
+                        if group.rule.variadic:
+                            _apply_many(group.rule, leaves)
+                        else:
+                            _apply(group.rule, *leaves)
+                    except ArithmeticError as error:
+                        raise type(error)(f"{where}{error}") from None
+                if finite[node, sample]:
+                    raise OverflowError(f"{where}{group.rule.describe(xs)} is not finite")
 
     def _explain_non_finite_gradient(self, shared, batched):
         """A gradient is inf or NaN although every value is finite: find the operation whose
