@@ -20,6 +20,7 @@ that depends on the data — is refused: comparing Values while tracing raises T
 every tape is checked against the eager engine on the examples given before it is used.
 """
 import math
+from numbers import Real
 
 import numpy as np
 
@@ -508,7 +509,12 @@ def trace(function, example, checks=(), wrt=None):
     Every Value the function uses that is not made from the sample (parameters, constants) is
     read afresh at every replay.
     """
-    example = [float(x) for x in example]
+    example = _sample(example, "trace's example")
+    checks = [_sample(check, f"trace's check {i}") for i, check in enumerate(checks)]
+    for i, check in enumerate(checks):
+        if len(check) != len(example):
+            raise ValueError(f"trace's check {i} has {len(check)} numbers; the example has "
+                             f"{len(example)}")
     placeholders = [Value(x, label=f"input{i}") for i, x in enumerate(example)]
     token = _tracing.set(True)
     try:
@@ -529,6 +535,18 @@ def trace(function, example, checks=(), wrt=None):
     return tape
 
 
+def _sample(numbers, who):
+    """One sample as a list of floats, checked."""
+    if isinstance(numbers, (str, bytes)) or not hasattr(numbers, "__iter__"):
+        raise TypeError(f"{who} is a sequence of numbers, got {type(numbers).__name__}")
+    numbers = list(numbers)
+    for position, x in enumerate(numbers):
+        if isinstance(x, Value) or not isinstance(x, Real):
+            raise TypeError(f"{who} is a sequence of numbers; item {position} is "
+                            f"{type(x).__name__}: {x!r}"[:200])
+    return [float(x) for x in numbers]
+
+
 def _as_outputs(result):
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
     for position, out in enumerate(outputs):
@@ -540,7 +558,6 @@ def _as_outputs(result):
 
 @no_grad()
 def _check_against_eager(function, tape, sample):
-    sample = [float(x) for x in sample]
     eager = [out.data for out in _as_outputs(function([Value(x) for x in sample]))]
     replayed = [float(column[0]) for column in tape.run([sample])]
     for e, r in zip(eager, replayed):

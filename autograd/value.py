@@ -262,7 +262,7 @@ def dot(weights, inputs, bias=0.0):
 
     The same number and gradients as writing the sum out, with one node instead of 2n.
     """
-    weights, inputs = list(weights), list(inputs)
+    weights, inputs = _listed(weights, "dot's weights"), _listed(inputs, "dot's inputs")
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
     return _apply_many(ops.DOT, _operands("dot", [*weights, *inputs, bias]))
@@ -270,7 +270,7 @@ def dot(weights, inputs, bias=0.0):
 
 def total(values):
     """v0 + v1 + ... as one node (Python's sum() would record a chain of len(values) nodes)."""
-    values = list(values)
+    values = _listed(values, "total")
     if not values:
         raise ValueError("total() of no values: give at least one")
     return _apply_many(ops.TOTAL, _operands("total", values))
@@ -279,10 +279,16 @@ def total(values):
 def logsumexp(values):
     """log(Σ e^v) as one node, computed without overflow for any inputs (softmax's
     normaliser: its gradient is the softmax)."""
-    values = list(values)
+    values = _listed(values, "logsumexp")
     if not values:
         raise ValueError("logsumexp() of no values: give at least one")
     return _apply_many(ops.LOGSUMEXP, _operands("logsumexp", values))
+
+
+def _listed(values, who):
+    if isinstance(values, (str, bytes, Value, numbers.Real)) or not hasattr(values, "__iter__"):
+        raise TypeError(f"{who} takes a list of Values or numbers, got {type(values).__name__}")
+    return list(values)
 
 
 def _operands(who, given):
