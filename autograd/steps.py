@@ -8,13 +8,12 @@ edge light up, gradients fill in, and each step is written out with its numbers,
 
 Everything (SVG, script, data) is inline: the page works offline, saved or in Jupyter.
 """
-import html
-import json
+import re
 
 from .backward import _local_derivatives, topological_order
 from .files import write_atomically
-from .render import RendererNotFound
-from .viz import _parameter_names, full_view
+from .render import RendererNotFound, destination, html_text, printable, script_json
+from .viz import box_title, check_direction, full_view, parameter_names, require_root
 
 STEP_LIMIT = 400
 
@@ -28,12 +27,13 @@ class BackwardSteps:
         self.steps = steps  # what the page shows, step by step (for tests and the curious)
 
     def save(self, path):
-        write_atomically(path, self.html)
+        """Write the page to an .html file."""
+        write_atomically(destination(path, (".html", ".htm"), "an .html file"), self.html)
         return path
 
     def _repr_html_(self):
         # An iframe keeps the page's script and style apart from the notebook's.
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
+        return (f'<iframe srcdoc="{html_text(self.html)}" '
                 f'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>')
 
     def __repr__(self):
@@ -52,10 +52,12 @@ def backward_steps(root, params=None, direction="LR"):
     It shows d root / d node for one backward pass starting from zero; `.grad` is untouched.
     params: parameters to mark and name, as in draw_graph.
     """
+    require_root(root, "backward_steps takes the Value to step back from (the output)")
+    check_direction(direction)
+    names = parameter_names(params)
     order = topological_order(root)
-    names = _parameter_names(params)
     number = {node: i for i, node in enumerate(order)}
-    display = [node.label or names.get(node) or f"v{i}" for i, node in enumerate(order)]
+    display = [printable(box_title(node, names) or f"v{i}") for i, node in enumerate(order)]
     steps = [{"node": number[root], "parent": None, "grad": 1.0,
               "text": f"{display[number[root]]}.grad = 1: the output's derivative with respect "
                       f"to itself"}]
@@ -89,7 +91,7 @@ def backward_steps(root, params=None, direction="LR"):
         svg = picture.svg()
         svg = svg[svg.index("<svg"):]  # drop the XML prologue: the SVG sits inside HTML
     except (RendererNotFound, RuntimeError, OSError) as problem:
-        svg = f'<p class="note">{html.escape(str(problem).split(".")[0])}: the table below ' \
+        svg = f'<p class="note">{html_text(str(problem).split(".")[0])}: the table below ' \
               f"shows every step.</p>"
     nodes = [{"name": display[i], "op": node.op or "leaf", "data": node.data}
              for i, node in enumerate(order)]
@@ -98,11 +100,15 @@ def backward_steps(root, params=None, direction="LR"):
 
 def _page(svg, nodes, steps):
     rows = "\n".join(
-        f'<tr id="row{i}"><td>{html.escape(n["name"])}</td><td>{html.escape(n["op"])}</td>'
+        f'<tr id="row{i}"><td>{html_text(n["name"])}</td><td>{html_text(n["op"])}</td>'
         f'<td>{n["data"]!r}</td><td class="grad" id="grad{i}">—</td></tr>'
         for i, n in enumerate(nodes))
-    data = json.dumps({"nodes": nodes, "steps": steps}).replace("</", "<\\/")
-    return PAGE.replace("{svg}", svg).replace("{rows}", rows).replace("{data}", data)
+    parts = {"svg": svg, "rows": rows, "data": script_json({"nodes": nodes, "steps": steps})}
+    # One pass: what one placeholder brings in is never searched for the next.
+    return PLACEHOLDER.sub(lambda found: parts[found[1]], PAGE)
+
+
+PLACEHOLDER = re.compile(r"\{(svg|rows|data)\}")
 
 
 PAGE = """<!DOCTYPE html>
@@ -155,9 +161,8 @@ function nodeGroup(i) { return document.getElementById("v" + i); }
 function setSvgGrad(i, text) {
   const group = nodeGroup(i);
   if (!group) return;
-  for (const t of group.querySelectorAll("text")) {
-    if (t.textContent.startsWith("grad")) t.textContent = "grad " + text;
-  }
+  const texts = group.querySelectorAll("text");  // the grad cell is the box's last
+  if (texts.length) texts[texts.length - 1].textContent = "grad " + text;
 }
 
 function mark(id, name, on) {

@@ -1,5 +1,6 @@
 """backward_steps: the step-through page, its numbers, and a real headless browser pressing
 Next until the end."""
+import json
 import os
 import shutil
 
@@ -7,6 +8,8 @@ import pytest
 
 from autograd import Value, backward_steps, grad, topological_order
 from autograd import render as render_module
+from autograd.render import printable
+from test_hostile_pages import HOSTILE_TEXTS
 
 IN_CI = bool(os.environ.get("CI"))
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -75,11 +78,30 @@ def test_a_graph_too_large_to_step_through():
         backward_steps(v)
 
 
-@pytest.mark.skipif((not CHROMIUM or not CHROMEDRIVER) and not IN_CI,
-                    reason="Chromium and its driver are not installed")
-def test_in_a_headless_browser_next_until_the_end(tmp_path):
+needs_chromium = pytest.mark.skipif((not CHROMIUM or not CHROMEDRIVER) and not IN_CI,
+                                    reason="Chromium and its driver are not installed")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    """One headless Chromium for the module's tests."""
     from selenium import webdriver  # the test extra installs it
     from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", f"--user-data-dir={tmp_path_factory.mktemp('profile')}",
+                 "--window-size=1200,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@needs_chromium
+def test_in_a_headless_browser_next_until_the_end(tmp_path, browser):
     from selenium.webdriver.common.by import By
 
     out = expression()
@@ -88,35 +110,144 @@ def test_in_a_headless_browser_next_until_the_end(tmp_path):
     steps = backward_steps(out)
     path = steps.save(tmp_path / "steps.html")
 
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-                 "--window-size=1200,900"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver = browser
+    driver.get(path.as_uri())
+    counter = driver.find_element(By.ID, "counter")
+    assert counter.text == f"step 0 of {len(steps.steps)}"
+    cells = driver.find_elements(By.CSS_SELECTOR, "td.grad")
+    assert all(cell.text == "—" for cell in cells)  # nothing computed yet
+    next_button = driver.find_element(By.ID, "next")
+    shown = []
+    while next_button.is_enabled():
+        next_button.click()
+        shown.append(driver.find_element(By.ID, "explain").text)
+    assert len(shown) == len(steps.steps)
+    assert shown[-1].startswith(steps.steps[-1]["text"]) and "done" in shown[-1]
+    assert counter.text == f"step {len(steps.steps)} of {len(steps.steps)}"
+    on_page = [float(cell.get_attribute("data-grad")) for cell in cells]
+    assert on_page == engine
+    # the SVG boxes show the gradients too
+    svg_text = driver.find_element(By.ID, "v0").text
+    assert "grad" in svg_text and "—" not in svg_text
+    # Previous goes back: the first value's gradient is unknown again at step 0
+    driver.find_element(By.ID, "reset").click()
+    assert driver.find_element(By.ID, "grad0").text == "—"
+
+
+# ---- hostile labels and parameter names, in a real browser ----
+
+TITLE = "The backward pass, step by step"
+# A payload that runs sets window.pwned or the title; one that is parsed as markup adds an
+# element. The page is made of exactly these:
+ELEMENTS = {"script": 1, "style": 1, "svg": 1, "img": 0, "iframe": 0, "a[href]": 0}
+
+
+def hostile_expression(text, as_dict):
+    """text as a label (x, the output) and as a parameter name (w, unlabelled)."""
+    x, w = Value(2.0), Value(-3.0)
+    x.label = text
+    out = x * w
+    out.label = text + "!"
+    params = {text: w} if as_dict else [(text, w)]
+    return out, params, (x, w)
+
+
+def step_through(driver, steps, frame=None):
+    """Press Next to the end and check the page did what it should and nothing else."""
+    from selenium.webdriver.common.by import By
+
+    if frame is not None:
+        driver.switch_to.frame(frame)
     try:
-        driver.get(path.as_uri())
-        counter = driver.find_element(By.ID, "counter")
-        assert counter.text == f"step 0 of {len(steps.steps)}"
-        cells = driver.find_elements(By.CSS_SELECTOR, "td.grad")
-        assert all(cell.text == "—" for cell in cells)  # nothing computed yet
+        assert driver.execute_script("return window.pwned") is None
+        assert driver.execute_script("return document.title") == TITLE
+        for selector, count in ELEMENTS.items():
+            assert len(driver.find_elements(By.CSS_SELECTOR, selector)) == count, selector
         next_button = driver.find_element(By.ID, "next")
-        shown = []
-        while next_button.is_enabled():
+        assert next_button.is_displayed()
+        explained = []
+        for _ in steps:  # a bounded loop: on a page whose script died, Next never turns off
             next_button.click()
-            shown.append(driver.find_element(By.ID, "explain").text)
-        assert len(shown) == len(steps.steps)
-        assert shown[-1].startswith(steps.steps[-1]["text"]) and "done" in shown[-1]
-        assert counter.text == f"step {len(steps.steps)} of {len(steps.steps)}"
-        on_page = [float(cell.get_attribute("data-grad")) for cell in cells]
-        assert on_page == engine
-        # the SVG boxes show the gradients too
-        svg_text = driver.find_element(By.ID, "v0").text
-        assert "grad" in svg_text and "—" not in svg_text
-        # Previous goes back: the first value's gradient is unknown again at step 0
-        driver.find_element(By.ID, "reset").click()
-        assert driver.find_element(By.ID, "grad0").text == "—"
+            explained.append(driver.find_element(By.ID, "explain").get_property("textContent"))
+        assert not next_button.is_enabled()
+        assert [text.split("   (done")[0] for text in explained] == [s["text"] for s in steps]
+        return explained, [float(cell.get_attribute("data-grad"))
+                           for cell in driver.find_elements(By.CSS_SELECTOR, "td.grad")]
     finally:
-        driver.quit()
+        assert driver.execute_script("return window.pwned") is None
+        driver.switch_to.default_content()
+        assert driver.execute_script("return window.pwned") is None
+
+
+@needs_chromium
+@pytest.mark.parametrize("position", range(len(HOSTILE_TEXTS)))
+def test_hostile_labels_and_names_stay_text_in_the_browser(position, tmp_path, browser):
+    from selenium.webdriver.common.by import By
+
+    text = HOSTILE_TEXTS[position]
+    out, params, (x, w) = hostile_expression(text, as_dict=position % 2 == 0)
+    steps = backward_steps(out, params=params)
+    order = topological_order(out)
+    engine = [g.data for g in grad(out, order)]
+    shown = printable(text) or f"v{order.index(x)}"  # an empty label: the box's number
+    name = printable(text)
+
+    # the saved page
+    browser.get(steps.save(tmp_path / "steps.html").as_uri())
+    explained, grads = step_through(browser, steps.steps)
+    assert grads == engine
+    assert any(t.startswith(f"{shown}.grad += (∂{name}!/∂{shown} = -3)") for t in explained)
+    if name:
+        assert any(t.startswith(f"{name}.grad += (∂{name}!/∂{name} = 2)") for t in explained)
+    rows = [row.get_property("textContent")
+            for row in browser.find_elements(By.CSS_SELECTOR, "tr td:first-child")]
+    assert rows[order.index(x)] == shown and rows[-1] == name + "!"
+
+    # the notebook's form: an iframe whose srcdoc is the page
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(f"<!DOCTYPE html><html><head><title>notebook</title></head><body>"
+                        f"{steps._repr_html_()}</body></html>", encoding="utf-8")
+    browser.get(notebook.as_uri())
+    assert browser.title == "notebook"
+    frames = browser.find_elements(By.TAG_NAME, "iframe")
+    assert len(frames) == 1 and not browser.find_elements(By.CSS_SELECTOR, "img, script")
+    explained_in_frame, grads = step_through(browser, steps.steps, frame=frames[0])
+    assert explained_in_frame == explained and grads == engine
+
+
+def test_placeholders_are_filled_in_one_pass():
+    # a label that names a placeholder stays text: no later substitution sees it
+    for text in ("{svg}", "{rows}", "{data}"):
+        x = Value(1.0, label=text)
+        page = backward_steps(x * 2).html
+        assert page.count("<svg") == 1 and page.count("const DATA = {") == 1
+        assert page.count('<tr id="row0">') == 1
+
+
+def test_the_embedded_data_cannot_end_its_script():
+    label = "</script><!--<script>&\u2028\u2029"
+    x = Value(1.0, label=label)
+    page = backward_steps(x * 2).html
+    line = next(line for line in page.split("\n") if line.startswith("const DATA = "))
+    assert not set("<>&\u2028\u2029") & set(line)
+    data = json.loads(line[len("const DATA = "):-1])
+    assert data["nodes"][0]["name"] == label  # the same text, only written differently
+
+
+@needs_chromium
+def test_a_label_that_starts_with_grad_keeps_its_box(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+
+    x = Value(2.0, label="x")
+    n = x * x
+    n.label = "grad of n"  # the page writes each gradient into its box: not into this title
+    out = n.tanh()
+    steps = backward_steps(out)
+    browser.get(steps.save(tmp_path / "steps.html").as_uri())
+    next_button = browser.find_element(By.ID, "next")
+    for _ in steps.steps:
+        next_button.click()
+    index = topological_order(out).index(n)
+    texts = [t.get_property("textContent")
+             for t in browser.find_elements(By.CSS_SELECTOR, f"#v{index} text")]
+    assert texts[0] == "grad of n" and texts[-1].startswith("grad ") and texts[-1] != "grad —"

@@ -7,13 +7,16 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 
 import nn
 from autograd import Value, draw_graph, topological_order
 from autograd import render as render_module
-from autograd.render import RENDERER_HINT, RendererNotFound
+from autograd.render import (RENDERER_HINT, RendererNotFound, dot_html, dot_string, dot_tooltip,
+                             printable)
+from test_hostile_pages import GRAPHVIZ_ELEMENTS, HOSTILE_TEXTS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IN_CI = bool(os.environ.get("CI"))
@@ -62,7 +65,8 @@ def test_the_same_graph_gives_the_same_text_twice_and_across_processes():
     o.backward()
     first, second = draw_graph(o).source, draw_graph(o).source
     assert first == second
-    script = ("import sys; sys.path.insert(0, sys.argv[1]); from tests.test_viz import neuron; "
+    script = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[1] + '/tests']; "
+              "from tests.test_viz import neuron; "
               "from autograd import draw_graph; o, _ = neuron(); o.backward(); "
               "sys.stdout.write(draw_graph(o).source)")
     other = subprocess.run([sys.executable, "-c", script, ROOT], capture_output=True, text=True,
@@ -225,3 +229,63 @@ def test_a_notebook_cell_displaying_a_graph_passes_without_a_renderer(tmp_path):
     outputs = notebook.cells[1].outputs
     assert [o["output_type"] for o in outputs] == ["execute_result"]
     assert "No Graphviz renderer found" in outputs[0]["data"]["text/plain"]
+
+
+# ---- hostile labels and names ----
+
+def test_text_is_escaped_for_where_it_lands():
+    assert dot_string('a"b\\c\nd<&>\'') == '"a\\"b\\\\c\\nd&lt;&amp;&gt;\'"'
+    assert dot_html("a<b>&'\"\\N\nc") == "a&lt;b&gt;&amp;&#x27;&quot;\\\\N<br/>c"
+    assert dot_tooltip('a"\\N\nb') == '"a\\"\\\\\\\\N\\nb"'
+    assert printable("a\r\nb\rc\x00d\ud800e\ufffe\x85") == "a\nb\nc\ufffdd\ufffde\ufffd\ufffd"
+    assert printable("é😀\u2028\t") == "é😀\u2028\t"
+    long = printable("a" * 300 + "z", limit=100)
+    assert len(long) == 100 and long.startswith("aaa") and long.endswith("az") and "…" in long
+
+
+def svg_parts(svg):
+    """The text of every <text> element and every tooltip of an SVG (parsed as XML: it must be
+    well formed), and its element names."""
+    tree = ElementTree.fromstring(svg.encode("utf-8"))
+    svg_ns, xlink = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}"
+    texts = [(t.text or "").strip() for t in tree.iter(svg_ns + "text")]
+    tooltips = [a.get(xlink + "title") for a in tree.iter(svg_ns + "a")]
+    return texts, tooltips, {element.tag.split("}")[-1] for element in tree.iter()}
+
+
+@pytest.mark.parametrize("renderer", [pytest.param(r, marks=needs_renderer(r))
+                                      for r in ("dot", "graphviz-pure")])
+def test_hostile_labels_and_names_render_literally(renderer, monkeypatch):
+    monkeypatch.setattr(render_module, "find_renderer", lambda: shutil.which(renderer))
+    for text in HOSTILE_TEXTS:
+        o, (x, w, b, n) = neuron()
+        x.label, w.label = text, None
+        o.backward()
+        for params in ({text: w}, [(text, w)]):
+            picture = draw_graph(o, derivatives=True, params=params)
+            texts, tooltips, elements = svg_parts(picture.svg())
+            assert elements <= GRAPHVIZ_ELEMENTS, text  # nothing injected
+            shown = printable(text)
+            if len(shown) > 100:  # a long label is shortened in the middle
+                heads = [t for t in texts if t.startswith("leaf: xxxx")]
+                assert len(heads) == 1 and heads[0].endswith("onerror=window.pwned=1>")
+                assert "…" in heads[0] and len(heads[0]) < 120
+                continue
+            for kind in ("leaf", "parameter"):
+                lines = f"{kind}: {shown}".strip(": ").split("\n")
+                assert all(line.strip() in texts for line in lines), (kind, lines, texts)
+                assert any(tooltip.startswith(shown or "leaf") for tooltip in tooltips)
+
+
+def test_a_module_name_with_dot_and_html_characters():
+    model = nn.MLP(2, [2, 1], seed=0)
+    hostile = '"<b>&\\{}];\n'
+    params = [(f"{hostile}.{name}", p) for name, p in model.named_parameters()]
+    loss = model([1.0, 2.0])
+    loss.backward()
+    picture = draw_graph(loss, params=params, collapse="modules")
+    assert picture.source.count("&lt;b&gt;&amp;") >= 3
+    if shutil.which("dot"):
+        texts, _, elements = svg_parts(picture.svg())
+        assert elements <= GRAPHVIZ_ELEMENTS
+        assert any(t.startswith('"<b>&\\{}];') for t in texts)
