@@ -317,7 +317,7 @@ class Tape:
                             "lengths") from None
         if batch.dtype.kind not in "biuf":
             raise TypeError(f"the tape takes a batch of numbers, got an array of {batch.dtype}")
-        batch = batch.astype(float)
+        batch = batch.astype(float, copy=False)
         if batch.ndim != 2 or batch.shape[1] != self.input_count:
             raise ValueError(f"the tape takes a batch of shape (samples, "
                              f"{self.input_count}), got {batch.shape}")

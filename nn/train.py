@@ -161,7 +161,8 @@ def _optimizer_for(model, optimizer, lr):
 
 
 # Training has diverged when a step overflows or turns a number into inf or NaN, or when the
-# loss grows past this many times its value at the start (and past 1).
+# loss grows past this many times its value at the start (or past this many times 1, for a
+# loss that starts below 1).
 DIVERGENCE = 1e4
 
 
@@ -295,7 +296,8 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
 def _check_progress(batch_objective, limit):
     if not math.isfinite(batch_objective):
         raise _Diverged(f"the loss became {batch_objective}")
-    if limit is not None and abs(batch_objective) > limit:
+    if limit is not None and batch_objective > limit:  # (a loss falling without end is no
+        # divergence of the steps: it is the loss's own business)
         raise _Diverged(f"the loss reached {batch_objective:.3g}, over {DIVERGENCE:g} times "
                         f"its first value")
 
