@@ -56,6 +56,12 @@ def _local_derivatives(node, create_graph):
         raise _infinite_slope(rule, [p.data for p in parents], error) from None
 
 
+def partials_of(node):
+    """∂node/∂(each of its parents) on floats: what one step of the backward walk multiplies
+    the node's gradient by (the pictures and the step-through page show these)."""
+    return _local_derivatives(node, create_graph=False)
+
+
 def local_derivatives(rule, xs, out):
     """The rule's ∂out/∂input for each input, on floats: xs the inputs' numbers, out the
     output's. An infinite slope (sqrt at 0) is an error naming the operation."""

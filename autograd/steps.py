@@ -10,7 +10,7 @@ Everything (SVG, script, data) is inline: the page works offline, saved or in Ju
 """
 import re
 
-from .backward import _local_derivatives, topological_order
+from .backward import partials_of, topological_order
 from .files import write_atomically
 from .render import RendererNotFound, destination, html_text, printable, script_json
 from .viz import box_title, check_direction, full_view, parameter_names, require_root
@@ -69,7 +69,7 @@ def backward_steps(root, params=None, direction="LR"):
         upstream = gradients[node]
         i = number[node]
         for position, (parent, local) in enumerate(
-                zip(node.parents, _local_derivatives(node, create_graph=False))):
+                zip(node.parents, partials_of(node))):
             contribution = local * upstream
             previous = gradients.get(parent)
             gradients[parent] = contribution if previous is None else previous + contribution

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from numbers import Integral
 
-from .backward import _local_derivatives, topological_order
+from .backward import partials_of, topological_order
 from .files import write_atomically
 from .render import (RendererNotFound, destination, dot_html, dot_string, dot_tooltip, printable,
                      render)
@@ -284,7 +284,7 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
 def local_derivatives(node):
     """∂(node)/∂(each input) as text, computed by the node's rule on floats."""
     try:
-        values = _local_derivatives(node, create_graph=False)
+        values = partials_of(node)
     except ArithmeticError:
         return ["undefined"] * len(node.parents)
     return [short(v) for v in values]
