@@ -96,6 +96,8 @@ def browser(tmp_path_factory):
                  "--window-size=1200,900"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)  # a page that never loads fails, rather than hangs
+    driver.set_script_timeout(30)
     yield driver
     driver.quit()
 
