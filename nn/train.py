@@ -279,6 +279,8 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
     except (_Diverged, OverflowError, FloatingPointError) as problem:
+        if limit is None and isinstance(problem, OverflowError):
+            raise  # the very first forward pass overflowed: the data or the model, not steps
         parameters = last_good  # the weights of the last step whose loss was sound
         vector_to_values(last_good, optimizer.params)
         what = problem if isinstance(problem, _Diverged) else \
