@@ -5,37 +5,68 @@ moons by the SVM hinge loss, an L2 penalty and SGD whose learning rate falls fro
 It prints the train and test accuracy and writes a decision-boundary picture and a loss curve.
 """
 import argparse
+import io
+import math
 import os
 import sys
 
 import numpy as np
 
+from autograd.files import check_writable, write_atomically
+
 from . import data, optim
 from .layers import ACTIVATIONS, INITIALISERS, MLP
 from .losses import LOSSES
+from .module import MAX_PARAMETERS
 from .optim import OPTIMIZERS
 from .train import evaluate, fit, outputs
 
 TWO_CLASS_LOSSES = ("hinge", "bce_logits", "mse", "mae")
 DEFAULT_LR = {"sgd": 1.0, "adam": 0.05, "adamw": 0.05}
+# --lr, --l2 and --noise: far beyond any useful value, yet far from overflowing a float
+LARGEST = 1e6
+MAX_SAMPLES = 1_000_000
+PICTURES = ("loss_curve.png", "decision_boundary.png")
 
 
-def _positive_int(text):
+def _whole_number(text, least):
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least {least}")
     return value
 
 
-def _positive_float(text):
+def _positive_int(text):
+    return _whole_number(text, 1)
+
+
+def _seed(text):
+    return _whole_number(text, 0)
+
+
+def _samples(text):
+    value = _positive_int(text)
+    if value > MAX_SAMPLES:
+        raise argparse.ArgumentTypeError(f"{text!r}: at most {MAX_SAMPLES:,} samples")
+    return value
+
+
+def _finite_float(text):
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0 or value == float("inf"):
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
+    return value
+
+
+def _positive_float(text):
+    value = _finite_float(text)
+    if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
     return value
 
@@ -47,8 +78,23 @@ def _fraction(text):
     return value
 
 
-def _non_negative_float(text):
-    return 0.0 if text in ("0", "0.0") else _positive_float(text)
+def _at_most_largest(value, text):
+    if value > LARGEST:
+        raise argparse.ArgumentTypeError(f"{text!r} is too large: at most {LARGEST:g}")
+    return value
+
+
+def _rate(text):
+    """A positive number up to LARGEST (--lr)."""
+    return _at_most_largest(_positive_float(text), text)
+
+
+def _amount(text):
+    """Zero, however it is written, or a positive number up to LARGEST (--l2, --noise)."""
+    value = _finite_float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number")
+    return 0.0 if value == 0 else _at_most_largest(value, text)  # -0.0 becomes 0.0
 
 
 def _sizes(text):
@@ -76,10 +122,12 @@ def parser():
     p.add_argument("--dataset", choices=sorted(data.DATASETS), default="moons",
                    help="the data to learn; digits: 8x8 handwritten digits, 10 classes "
                         "(default: %(default)s)")
-    p.add_argument("--samples", type=_positive_int, default=200,
-                   help="how many samples to generate for the toy data sets (default: %(default)s)")
-    p.add_argument("--noise", type=_non_negative_float, default=0.1,
-                   help="the noise of the toy data sets (default: %(default)s)")
+    p.add_argument("--samples", type=_samples, default=200,
+                   help="how many samples to generate for the toy data sets, at most "
+                        f"{MAX_SAMPLES:,} (default: %(default)s)")
+    p.add_argument("--noise", type=_amount, default=0.1,
+                   help=f"the noise of the toy data sets, 0 to {LARGEST:g} "
+                        "(default: %(default)s)")
     p.add_argument("--test-size", type=_fraction, default=0.25,
                    help="the fraction of samples held out to test on (default: %(default)s)")
     p.add_argument("--hidden", type=_sizes, default=[16, 16], metavar="SIZES",
@@ -92,19 +140,22 @@ def parser():
                    help="the loss (default: hinge for two classes, cross_entropy for more)")
     p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd",
                    help="the update rule (default: %(default)s)")
-    p.add_argument("--lr", type=_positive_float, default=None,
-                   help="the learning rate (default: 1.0 for sgd, 0.05 for adam and adamw)")
+    p.add_argument("--lr", type=_rate, default=None,
+                   help=f"the learning rate, positive and at most {LARGEST:g} "
+                        "(default: 1.0 for sgd, 0.05 for adam and adamw)")
     p.add_argument("--schedule", choices=["linear", "cosine", "constant"], default="linear",
                    help="how the learning rate changes over the epochs; linear falls to a "
                         "tenth (default: %(default)s)")
-    p.add_argument("--l2", type=_non_negative_float, default=1e-4,
-                   help="the weight of the L2 penalty on the parameters (default: %(default)s)")
+    p.add_argument("--l2", type=_amount, default=1e-4,
+                   help=f"the weight of the L2 penalty on the parameters, 0 to {LARGEST:g} "
+                        "(default: %(default)s)")
     p.add_argument("--epochs", type=_positive_int, default=100,
                    help="passes over the training data (default: %(default)s)")
     p.add_argument("--batch-size", type=_positive_int, default=None,
                    help="samples per update (default: all of them)")
-    p.add_argument("--seed", type=int, default=0,
-                   help="seeds the data, the weights and the order (default: %(default)s)")
+    p.add_argument("--seed", type=_seed, default=0,
+                   help="seeds the data, the weights and the order; a whole number >= 0 "
+                        "(default: %(default)s)")
     p.add_argument("--out", default=".", help="the folder for the pictures (default: here)")
     p.add_argument("--no-plots", action="store_true", help="draw no pictures")
     p.add_argument("--save", metavar="PATH", help="save the trained model as JSON")
@@ -134,9 +185,20 @@ def schedule_for(args):
 
 
 def main(argv=None):
+    try:
+        return run(argv)
+    except KeyboardInterrupt:  # Ctrl-C: a word, not a traceback; 130 as shells report SIGINT
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run(argv=None):
     p = parser()
     args = p.parse_args(argv)
-    X_train, X_test, y_train, y_test = load_data(args)
+    try:
+        X_train, X_test, y_train, y_test = load_data(args)
+    except ValueError as error:  # too few samples for the classes or the split
+        p.error(f"the data set: {error}")
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     loss = args.loss or ("hinge" if n_classes == 2 else "cross_entropy")
     if n_classes > 2 and loss in TWO_CLASS_LOSSES:
@@ -145,13 +207,15 @@ def main(argv=None):
     if loss == "bce":
         p.error("--loss bce takes probabilities; the network ends in raw scores: "
                 "use --loss bce_logits")
-    n_outputs = n_classes if loss == "cross_entropy" else 1
+    sizes = args.hidden + [n_classes if loss == "cross_entropy" else 1]
+    if MLP.parameter_count(X_train.shape[1], sizes) > MAX_PARAMETERS:
+        p.error(f"--hidden {','.join(map(str, args.hidden))}: the network would have more "
+                f"than {MAX_PARAMETERS:,} parameters")
+    prepare_destinations(p, args)
     lr = args.lr or DEFAULT_LR[args.optimizer]
-    if args.out and not args.no_plots:
-        os.makedirs(args.out, exist_ok=True)
 
-    model = MLP(X_train.shape[1], args.hidden + [n_outputs], activation=args.activation,
-                init=args.init, seed=args.seed)
+    model = MLP(X_train.shape[1], sizes, activation=args.activation, init=args.init,
+                seed=args.seed)
     print(f"{args.dataset}: {len(X_train)} training and {len(X_test)} test samples, "
           f"{n_classes} classes")
     print(f"model: {model}")
@@ -169,12 +233,37 @@ def main(argv=None):
     test = evaluate(model, X_test, y_test, loss=loss)
     print(f"train accuracy: {train['accuracy']:.1%}   test accuracy: {test['accuracy']:.1%}")
 
-    if args.save:
-        model.save(args.save)
-        print(f"saved the model to {args.save}")
-    if not args.no_plots:
-        draw(args, model, history, X_train, y_train, X_test, y_test)
+    try:  # checked before training, but the disk can still fill up or the folder go
+        if args.save is not None:
+            model.save(args.save)
+            print(f"saved the model to {args.save}")
+        if not args.no_plots:
+            draw(args, model, history, X_train, y_train, X_test, y_test)
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     return 0
+
+
+def prepare_destinations(p, args):
+    """Before training: refuse a --save or --out where the results could not be written, and
+    make the --out folder."""
+    if args.save is not None:
+        try:
+            check_writable(args.save)
+        except OSError as error:
+            p.error(f"--save: {error.strerror}")
+    if args.no_plots:
+        return
+    folder = args.out or "."
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        p.error(f"--out {folder!r} is a file, not a folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+        for name in PICTURES:
+            check_writable(os.path.join(folder, name))
+    except OSError as error:
+        p.error(f"--out {folder!r}: {error.strerror}")
 
 
 def draw(args, model, history, X_train, y_train, X_test, y_test):
@@ -186,18 +275,20 @@ def draw(args, model, history, X_train, y_train, X_test, y_test):
         print("matplotlib is not installed, so no pictures: pip install 'chainrule[plot]'",
               file=sys.stderr)
         return
-    figure = history.plot()
-    path = os.path.join(args.out, "loss_curve.png")
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    print(f"wrote {path}")
+    loss_curve, boundary = (os.path.join(args.out, name) for name in PICTURES)
+    save_figure(history.plot(), loss_curve, plt)
     if X_train.shape[1] != 2:
         print("(no decision boundary: the data is not two-dimensional)")
         return
-    path = os.path.join(args.out, "decision_boundary.png")
-    figure = decision_boundary(model, X_train, y_train, X_test, y_test, plt)
-    figure.savefig(path, dpi=100)
+    save_figure(decision_boundary(model, X_train, y_train, X_test, y_test, plt), boundary, plt)
+
+
+def save_figure(figure, path, plt):
+    """Write a figure as PNG atomically, so an interrupted run leaves no half picture."""
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=100)
     plt.close(figure)
+    write_atomically(path, png.getvalue())
     print(f"wrote {path}")
 
 

@@ -11,10 +11,30 @@ import numpy as np
 _DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "digits.csv.gz")
 
 
-def _count(n, minimum=1):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"the number of samples must be a whole number >= {minimum}, got {n!r}")
+def _is_whole(value):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _whole(value, least, what):
+    if not _is_whole(value) or value < least:
+        raise ValueError(f"{what} must be a whole number >= {least}, got {value!r}")
+    return int(value)
+
+
+def _samples(n, classes, who):
+    """The number of samples, checked to give every class at least one."""
+    if not _is_whole(n) or n < classes:
+        raise ValueError(f"{who} needs a whole number of samples, at least {classes} "
+                         f"(one per class), got {n!r}")
     return int(n)
+
+
+def _spread(value, what):
+    """A noise level or size: a finite number >= 0 (NaN or inf would fill X with them)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 def xor():
@@ -26,7 +46,7 @@ def xor():
 
 def moons(n=100, noise=0.1, seed=0):
     """Two interleaving half circles (micrograd's demo data), Gaussian noise of std `noise`."""
-    n = _count(n, 2)
+    n, noise = _samples(n, 2, "moons"), _spread(noise, "noise")
     rng = np.random.default_rng(seed)
     n_outer, n_inner = n - n // 2, n // 2
     t_outer = np.linspace(0, np.pi, n_outer)
@@ -41,7 +61,8 @@ def moons(n=100, noise=0.1, seed=0):
 
 def circles(n=100, noise=0.05, factor=0.5, seed=0):
     """A small circle (class 1) inside a large one (class 0); `factor` is the radius ratio."""
-    n = _count(n, 2)
+    n, noise = _samples(n, 2, "circles"), _spread(noise, "noise")
+    factor = _spread(factor, "factor")
     rng = np.random.default_rng(seed)
     n_outer, n_inner = n - n // 2, n // 2
     t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
@@ -56,7 +77,9 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0):
 
 def spirals(n=100, classes=2, noise=0.2, turns=1.0, seed=0):
     """`classes` arms of a spiral winding out from the centre: hard for a linear model."""
-    n = _count(n, classes)
+    classes = _whole(classes, 1, "classes")
+    n, noise = _samples(n, classes, "spirals"), _spread(noise, "noise")
+    turns = _spread(turns, "turns")
     rng = np.random.default_rng(seed)
     X, y = [], []
     for k in range(classes):
@@ -70,7 +93,8 @@ def spirals(n=100, classes=2, noise=0.2, turns=1.0, seed=0):
 
 def blobs(n=100, centers=3, std=0.5, features=2, seed=0):
     """Gaussian clusters around `centers` random centres in [-3, 3]^features."""
-    n = _count(n, centers)
+    centers, features = _whole(centers, 1, "centers"), _whole(features, 1, "features")
+    n, std = _samples(n, centers, "blobs"), _spread(std, "std")
     rng = np.random.default_rng(seed)
     middles = rng.uniform(-3, 3, size=(centers, features))
     y = np.arange(n) % centers
@@ -94,12 +118,14 @@ def split(X, y, test_size=0.25, seed=0):
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
         raise ValueError(f"split: {len(X)} samples in X but {len(y)} labels in y")
-    if not 0 < test_size < 1:
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float, np.floating)) \
+            or not 0 < test_size < 1:
         raise ValueError(f"test_size is a fraction between 0 and 1, got {test_size!r}")
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = max(1, int(round(test_size * len(X))))
     if n_test >= len(X):
-        raise ValueError(f"split: {len(X)} samples are too few to hold out {test_size:.0%}")
+        raise ValueError(f"split: {len(X)} samples are too few to hold out {test_size:.0%} "
+                         f"for testing and keep at least one sample to train on")
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
 

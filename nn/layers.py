@@ -41,6 +41,21 @@ def random_source(seed):
     raise TypeError(f"seed must be None, an int or a random.Random, got {type(seed).__name__}")
 
 
+def _whole(value, what):
+    """A size (inputs, neurons): a whole number >= 1, and not a bool."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{what}, got {value!r}")
+    return value
+
+
+def _layer_sizes(nouts):
+    """An MLP's layer sizes as a list: one int is one layer."""
+    nouts = [nouts] if isinstance(nouts, int) and not isinstance(nouts, bool) else list(nouts)
+    if not nouts:
+        raise ValueError("an MLP needs at least one layer: nouts is empty")
+    return nouts
+
+
 def _choice(kind, name, options):
     if name not in options:
         raise ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(options)}")
@@ -52,9 +67,7 @@ class Neuron(Module):
 
     def __init__(self, nin, nonlin=True, activation=None, bias=True, init="uniform", seed=None,
                  fan_out=1):
-        if not isinstance(nin, int) or nin < 1:
-            raise ValueError(f"a Neuron needs at least one input, got nin={nin!r}")
-        self.nin = nin
+        self.nin = _whole(nin, "a Neuron needs at least one input as nin")
         self.activation = _choice("activation", activation or ("relu" if nonlin else "linear"),
                                   ACTIVATIONS)
         self.init = _choice("initialisation", init, INITIALISERS)
@@ -63,6 +76,13 @@ class Neuron(Module):
         self.w = [Value(draw(rng, nin, fan_out)) for _ in range(nin)]
         self.b = Value(0.0) if bias else None
         self._activate = ACTIVATIONS[self.activation]
+
+    @classmethod
+    def parameter_count(cls, nin, bias=True, **_):
+        """How many parameters Neuron(nin, bias=bias, ...) has, found without building it."""
+        if not isinstance(bias, bool):
+            raise ValueError(f"bias is True or False, got {bias!r}")
+        return _whole(nin, "a Neuron needs at least one input as nin") + (1 if bias else 0)
 
     @property
     def nonlin(self):
@@ -89,11 +109,16 @@ class Layer(Module):
 
     def __init__(self, nin, nout, nonlin=True, activation=None, bias=True, init="uniform",
                  seed=None):
-        if not isinstance(nout, int) or nout < 1:
-            raise ValueError(f"a Layer needs at least one neuron, got nout={nout!r}")
+        _whole(nout, "a Layer needs at least one neuron as nout")
         rng = random_source(seed)
         self.neurons = [Neuron(nin, nonlin=nonlin, activation=activation, bias=bias, init=init,
                                seed=rng, fan_out=nout) for _ in range(nout)]
+
+    @classmethod
+    def parameter_count(cls, nin, nout, bias=True, **_):
+        """How many parameters Layer(nin, nout, bias=bias, ...) has, without building it."""
+        return _whole(nout, "a Layer needs at least one neuron as nout") * \
+            Neuron.parameter_count(nin, bias=bias)
 
     def __call__(self, x):
         x = as_inputs(x, self.neurons[0].nin, "this Layer")
@@ -124,11 +149,7 @@ class MLP(Module):
 
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", bias=True,
                  init="uniform", seed=None):
-        if isinstance(nouts, int):
-            nouts = [nouts]
-        nouts = list(nouts)
-        if not nouts:
-            raise ValueError("an MLP needs at least one layer: nouts is empty")
+        nouts = _layer_sizes(nouts)
         _choice("activation", activation, ACTIVATIONS)
         _choice("output activation", output_activation, ACTIVATIONS)
         _choice("initialisation", init, INITIALISERS)
@@ -142,6 +163,13 @@ class MLP(Module):
         self.nin, self.nouts = nin, nouts
         self.activation, self.output_activation = activation, output_activation
         self.bias, self.init = bias, init
+
+    @classmethod
+    def parameter_count(cls, nin, nouts, bias=True, **_):
+        """How many parameters MLP(nin, nouts, bias=bias, ...) has, without building it."""
+        sizes = [nin] + _layer_sizes(nouts)
+        return sum(Layer.parameter_count(sizes[i], sizes[i + 1], bias=bias)
+                   for i in range(len(sizes) - 1))
 
     def __call__(self, x):
         x = as_inputs(x, self.nin, "this MLP")

@@ -1,17 +1,29 @@
 """Module: what every model has — parameters, zero_grad, state_dict, and safe save / load.
 
 A saved model is JSON: its class, the arguments that rebuild it, and every parameter by name.
-Loading never runs code from the file (no pickle), checks everything before touching the model,
-and writing goes to a temporary file that replaces the old one only when complete.
+Loading never runs code from the file (no pickle), reads only a regular file of sane size, checks
+the size of the architecture before building it and everything else before touching the model;
+writing goes to a temporary file that replaces the old one only when complete.
 """
+import errno
 import json
 import math
+import numbers
+import os
+import stat
 
 from autograd import Value
 from autograd.files import write_atomically
 
 FORMAT = "chainrule-model"
 VERSION = 1
+# A model file is at most this big, and holds at most this many parameters: a scalar engine
+# keeps each parameter as a Python object (about 160 bytes), and a million is far beyond what
+# it trains in reasonable time. A file of a million parameters is about 50 MB.
+MAX_FILE_BYTES = 256 * 2**20
+MAX_PARAMETERS = 1_000_000
+# document -> config -> a list in it; anything deeper is not a model file
+MAX_NESTING = 8
 
 
 class ModelFileError(ValueError):
@@ -42,8 +54,9 @@ class Module:
         return {name: p.data for name, p in self.named_parameters()}
 
     def load_state_dict(self, state):
-        """Set every parameter from {name: number}. The names must match exactly; nothing is
-        changed unless everything checks out."""
+        """Set every parameter from {name: number}: any real number but a bool (floats, ints,
+        numpy scalars), finite and within a float's range. The names must match exactly;
+        nothing is changed unless everything checks out."""
         if not isinstance(state, dict):
             raise ModelFileError(f"a state dict is a dict of numbers, got {type(state).__name__}")
         params = dict(self.named_parameters())
@@ -52,21 +65,24 @@ class Module:
         if missing or unexpected:
             raise ModelFileError(
                 f"the parameters do not match this {type(self).__name__} "
-                f"({len(params)} parameters, {len(state)} given): missing {missing[:5]}"
-                f"{' ...' if len(missing) > 5 else ''}, unexpected {unexpected[:5]}"
-                f"{' ...' if len(unexpected) > 5 else ''}")
-        for name, number in state.items():
-            if isinstance(number, bool) or not isinstance(number, (int, float)):
-                raise ModelFileError(f"parameter {name!r} is not a number: {number!r}")
-            if not math.isfinite(number):
-                raise ModelFileError(f"parameter {name!r} is not finite: {number!r}")
+                f"({len(params)} parameters, {len(state)} given): missing {_some(missing)}, "
+                f"unexpected {_some(unexpected)}")
+        values = {name: _parameter_value(name, number) for name, number in state.items()}
         for name, p in params.items():
-            p.data = float(state[name])
+            p.data = values[name]
+
+    @classmethod
+    def parameter_count(cls, **config):
+        """How many parameters `cls(**config)` has, found without building it. `from_file`
+        needs it, so that a small file cannot make it build something enormous."""
+        raise NotImplementedError(f"{cls.__name__} does not say how many parameters a config "
+                                  f"gives (parameter_count), so it cannot be read from a file")
 
     # -- files --
 
     def save(self, path):
-        """Write the architecture and parameters to `path` as JSON, atomically."""
+        """Write the architecture and parameters to `path` as JSON, atomically. A path that
+        cannot be written (a folder, a missing folder) raises an OSError naming it."""
         for name, value in self.state_dict().items():
             if not math.isfinite(value):
                 raise ValueError(f"cannot save: parameter {name!r} is {value} "
@@ -84,9 +100,10 @@ class Module:
         document = read_model_file(path)
         if document["class"] != type(self).__name__ or document["config"] != self.config():
             raise ModelFileError(
-                f"{path}: the file holds a {document['class']} with {document['config']}, "
-                f"not this {type(self).__name__} with {self.config()}")
-        self.load_state_dict(document["parameters"])
+                f"{_where(path)}: the file holds a {_shown(document['class'])} with "
+                f"{_shown(document['config'])}, not this {type(self).__name__} with "
+                f"{self.config()}")
+        _set_parameters(self, document, path)
         return self
 
     @classmethod
@@ -94,35 +111,193 @@ class Module:
         """Rebuild a model, architecture and parameters, from a file written by `save`."""
         document = read_model_file(path)
         if document["class"] != cls.__name__:
-            raise ModelFileError(f"{path}: the file holds a {document['class']}, "
-                                 f"not a {cls.__name__}")
-        try:
-            model = cls(**document["config"])
-        except (TypeError, ValueError) as error:
-            raise ModelFileError(f"{path}: the architecture in the file is not valid: "
-                                 f"{error}") from None
-        model.load_state_dict(document["parameters"])
+            raise ModelFileError(f"{_where(path)}: the file holds a "
+                                 f"{_shown(document['class'])}, not a {cls.__name__}")
+        model = _build(cls, document["config"], len(document["parameters"]), path)
+        _set_parameters(model, document, path)
         return model
 
 
 def read_model_file(path):
-    """The checked JSON document of a model file."""
-    with open(path, encoding="utf-8") as file:  # FileNotFoundError names the path
-        text = file.read()
+    """The checked JSON document of a model file.
+
+    Anything that is not one (not a regular file, too big, not UTF-8, not JSON, nested too
+    deeply, not a model file) raises ModelFileError naming the path; no file, FileNotFoundError.
+    """
+    text = _read_text(path)
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_refuse_repeated_keys)
     except json.JSONDecodeError as error:
-        raise ModelFileError(f"{path}: not a complete model file (truncated or corrupted: "
-                             f"{error})") from None
+        raise ModelFileError(f"{_where(path)}: not a complete model file (truncated or "
+                             f"corrupted: {error})") from None
+    except RecursionError:
+        raise ModelFileError(f"{_where(path)}: not a model file: nested too deeply") from None
+    except ValueError as error:  # a number too long to read, a key twice
+        raise ModelFileError(f"{_where(path)}: not a valid model file: "
+                             f"{_clipped(str(error))}") from None
+    _check_document(document, path)
+    return document
+
+
+def _read_text(path):
+    """The file's text, refusing anything but a regular UTF-8 file of at most MAX_FILE_BYTES."""
+    # O_NONBLOCK: opening a FIFO would otherwise wait forever for a writer
+    try:
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as error:  # no file, no permission: the error names the path
+        if error.errno != errno.ENXIO:
+            raise
+        raise ModelFileError(f"{_where(path)} is a socket or a device with nothing behind "
+                             f"it, not a model file") from None
+    try:
+        status = os.fstat(handle)
+        if not stat.S_ISREG(status.st_mode):
+            raise ModelFileError(f"{_where(path)} is {_kind(status.st_mode)}, not a model file")
+        if status.st_size > MAX_FILE_BYTES:
+            raise ModelFileError(f"{_where(path)}: {status.st_size:,} bytes is too big for a "
+                                 f"model file (at most {MAX_FILE_BYTES:,})")
+        with os.fdopen(handle, "rb", closefd=False) as file:
+            data = file.read(MAX_FILE_BYTES + 1)  # the file may have grown since fstat
+    finally:
+        os.close(handle)
+    if len(data) > MAX_FILE_BYTES:
+        raise ModelFileError(f"{_where(path)}: too big for a model file (more than "
+                             f"{MAX_FILE_BYTES:,} bytes)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelFileError(f"{_where(path)}: not a model file: not UTF-8 text (byte "
+                             f"{error.start})") from None
+
+
+def _kind(mode):
+    for is_kind, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                          (stat.S_ISSOCK, "a socket")):
+        if is_kind(mode):
+            return kind
+    return "not a regular file"
+
+
+def _refuse_repeated_keys(pairs):
+    # json.loads keeps the last of repeated keys; in a model file that would silently pick one
+    # of two values for a parameter
+    document = dict(pairs)
+    if len(document) != len(pairs):
+        seen = set()
+        repeated = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise ValueError(f"the key {_shown(repeated)} appears twice")
+    return document
+
+
+def _check_document(document, path):
+    if _nesting(document) > MAX_NESTING:
+        raise ModelFileError(f"{_where(path)}: not a model file: nested too deeply")
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not a chainrule model file")
-    if document.get("version") != VERSION:
-        raise ModelFileError(f"{path}: model file version {document.get('version')!r}; "
+        raise ModelFileError(f"{_where(path)}: not a chainrule model file")
+    version = document.get("version")
+    if isinstance(version, bool) or version != VERSION:
+        raise ModelFileError(f"{_where(path)}: model file version {_shown(version)}; "
                              f"this chainrule reads version {VERSION}")
     for key, kind in (("class", str), ("config", dict), ("parameters", dict)):
         if not isinstance(document.get(key), kind):
-            raise ModelFileError(f"{path}: the model file has no valid {key!r}")
-    return document
+            raise ModelFileError(f"{_where(path)}: the model file has no valid {key!r}")
+    if len(document["parameters"]) > MAX_PARAMETERS:
+        raise ModelFileError(f"{_where(path)}: more than the {MAX_PARAMETERS:,} parameters a "
+                             f"model file may hold")
+
+
+def _nesting(value):
+    """How deeply lists and dicts nest in a parsed JSON value, found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1)
+                         for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _build(cls, config, parameters_in_file, path):
+    """cls(**config), once the size the config implies is known to be sane and to match the
+    file's parameters; the model built must report the same config."""
+    try:
+        count = cls.parameter_count(**config)
+    except (TypeError, ValueError) as error:
+        raise ModelFileError(f"{_where(path)}: the architecture in the file is not valid: "
+                             f"{_clipped(str(error))}") from None
+    if count > MAX_PARAMETERS:
+        raise ModelFileError(f"{_where(path)}: the architecture in the file has more than the "
+                             f"{MAX_PARAMETERS:,} parameters a model file may hold")
+    if count != parameters_in_file:
+        raise ModelFileError(f"{_where(path)}: the architecture in the file has {count} "
+                             f"parameters, but the file holds {parameters_in_file}")
+    try:
+        model = cls(**config)
+    except (TypeError, ValueError, ArithmeticError) as error:  # what the constructor refuses
+        raise ModelFileError(f"{_where(path)}: the architecture in the file is not valid: "
+                             f"{_clipped(str(error))}") from None
+    _check_rebuilt(model, config, path)
+    return model
+
+
+def _check_rebuilt(model, config, path):
+    """The model built must report the file's config; if not, the constructor read a value as
+    something else (an activation of null as the default) or took one it does not keep."""
+    rebuilt = model.config()
+    for key in sorted(config.keys() | rebuilt.keys()):
+        if key not in config or key not in rebuilt or config[key] != rebuilt[key]:
+            raise ModelFileError(
+                f"{_where(path)}: the architecture in the file is not valid: {_shown(key)} is "
+                f"{_entry(config, key)} in the file, but {_entry(rebuilt, key)} in the "
+                f"{type(model).__name__} built from it")
+
+
+def _entry(config, key):
+    return _shown(config[key]) if key in config else "absent"
+
+
+def _set_parameters(model, document, path):
+    try:
+        model.load_state_dict(document["parameters"])
+    except ModelFileError as error:
+        raise ModelFileError(f"{_where(path)}: {error}") from None
+
+
+def _parameter_value(name, number):
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ModelFileError(f"parameter {_shown(name)} is not a number: {_shown(number)}")
+    try:
+        value = float(number)
+    except OverflowError:
+        raise ModelFileError(f"parameter {_shown(name)} is beyond the range of a float "
+                             f"(about 1.8e308)") from None
+    if not math.isfinite(value):
+        raise ModelFileError(f"parameter {_shown(name)} is not finite: {value!r}")
+    return value
+
+
+def _where(path):
+    """The path as messages show it: quoted, so that spaces and newlines in it are visible."""
+    return repr(os.fsdecode(path))
+
+
+def _shown(value, limit=80):
+    """A value from a file as a message shows it: its repr, clipped (files can be hostile)."""
+    try:
+        return _clipped(repr(value), limit)
+    except (RecursionError, ValueError):  # nested too deeply; an int too long to print
+        return f"<a {type(value).__name__}>"
+
+
+def _clipped(text, limit=200):
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _some(names):
+    shown = ", ".join(_shown(name) for name in names[:5])
+    return f"[{shown}{', ...' if len(names) > 5 else ''}]"
 
 
 def as_inputs(x, expected, who):

@@ -1,7 +1,10 @@
 """Saving and loading models: exact round trips, atomic writes, clear errors on bad files."""
+import fractions
 import json
 import os
+import time
 
+import numpy as np
 import pytest
 
 import nn
@@ -130,5 +133,93 @@ def test_neuron_and_layer_save_too(tmp_path):
     neuron = nn.Neuron(4, bias=False, seed=1)
     neuron.save(tmp_path / "neuron.json")
     assert nn.Neuron.from_file(tmp_path / "neuron.json").state_dict() == neuron.state_dict()
-    with pytest.raises(ModelFileError, match="holds a Neuron"):
+    with pytest.raises(ModelFileError, match="holds a .Neuron., not a MLP"):
         nn.MLP.from_file(tmp_path / "neuron.json")
+
+
+# -- sizes are checked before anything is built --
+
+@pytest.mark.parametrize("make", [
+    lambda: nn.Neuron(5), lambda: nn.Neuron(3, bias=False), lambda: nn.Layer(4, 6),
+    lambda: nn.Layer(2, 1, bias=False), lambda: nn.MLP(3, [4, 2]), lambda: nn.MLP(2, 7),
+    lambda: nn.MLP(64, [32, 16, 10], bias=False),
+])
+def test_parameter_count_says_the_size_without_building(make):
+    model = make()
+    assert type(model).parameter_count(**model.config()) == len(model.parameters())
+
+
+def test_a_tiny_file_declaring_a_huge_network_is_refused_before_building(model, tmp_path):
+    path = tmp_path / "huge.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    document["config"].update(nin=100000, nouts=[100000])
+    document["parameters"] = {}
+    path.write_text(json.dumps(document))
+    assert path.stat().st_size < 300
+    started = time.perf_counter()
+    with pytest.raises(ModelFileError, match="more than the 1,000,000 parameters"):
+        nn.MLP.from_file(path)
+    assert time.perf_counter() - started < 1
+
+
+def test_the_config_must_imply_the_files_parameters(model, tmp_path):
+    path = tmp_path / "model.json"
+    model.save(path)
+    document = json.loads(path.read_text())
+    document["config"]["nouts"] = [5, 2]  # 32 parameters; the file holds 26
+    path.write_text(json.dumps(document))
+    with pytest.raises(ModelFileError, match="has 32 parameters, but the file holds 26"):
+        nn.MLP.from_file(path)
+
+
+def test_a_module_that_cannot_say_its_size_is_not_built_from_a_file(tmp_path):
+    class Scale(nn.Module):
+        def __init__(self, n):
+            self.w = [nn.Neuron(1) for _ in range(n)]
+
+    nn.Neuron(1).save(tmp_path / "m.json")
+    document = json.loads((tmp_path / "m.json").read_text())
+    (tmp_path / "m.json").write_text(json.dumps(dict(document, **{"class": "Scale"})))
+    with pytest.raises(NotImplementedError, match="Scale does not say how many parameters"):
+        Scale.from_file(tmp_path / "m.json")
+
+
+# -- load_state_dict: any real number, nothing else --
+
+@pytest.mark.parametrize("number", [np.float32(0.5), np.float64(-0.25), np.int64(3), np.int8(-2),
+                                    np.float16(1.5), 7, 2.5, fractions.Fraction(1, 4)])
+def test_load_state_dict_takes_any_real_number(number):
+    model = nn.MLP(2, [2, 1], seed=0)
+    model.load_state_dict({name: number for name in model.state_dict()})
+    assert all(type(value) is float and value == float(number)
+               for value in model.state_dict().values())
+
+
+@pytest.mark.parametrize("number, words", [
+    (True, "not a number"), (np.bool_(False), "not a number"), ("0.5", "not a number"),
+    (None, "not a number"), ([0.5], "not a number"), (1 + 2j, "not a number"),
+    (float("nan"), "not finite"), (np.float32("inf"), "not finite"), (-float("inf"), "not finite"),
+    (10 ** 400, "beyond the range of a float"), (-10 ** 309, "beyond the range of a float"),
+    (fractions.Fraction(10 ** 400, 3), "beyond the range of a float"),
+])
+def test_load_state_dict_refuses_what_is_not_a_finite_float(number, words):
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.state_dict()
+    state = dict(before, **{"layer1.neuron0.b": number})
+    with pytest.raises(ModelFileError, match=words):
+        model.load_state_dict(state)
+    assert model.state_dict() == before
+
+
+# -- saving where nothing can be written --
+
+@pytest.mark.parametrize("where, error, words", [
+    ("missing/m.json", FileNotFoundError, "does not exist"),
+    ("a folder", IsADirectoryError, "it is a folder"),
+])
+def test_saving_where_no_file_can_be_written_names_the_path(model, tmp_path, where, error, words):
+    (tmp_path / "a folder").mkdir()
+    with pytest.raises(error, match=words) as caught:
+        model.save(tmp_path / where)
+    assert where in str(caught.value)
