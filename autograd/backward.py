@@ -207,7 +207,8 @@ def hessian(output, inputs):
     require_value(output, "hessian(output, inputs): the output")
     inputs = _as_inputs(inputs, "hessian")
     first = grad(output, inputs, create_graph=True)
-    return [[g.data for g in grad(gi, inputs)] for gi in first]
+    with enable_grad():  # a first derivative may be a constant leaf: its derivatives are 0
+        return [[g.data for g in grad(gi, inputs)] for gi in first]
 
 
 def _as_inputs(inputs, who):

@@ -161,7 +161,7 @@ def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=Fa
     values = [Value(x) for x in point]
     with enable_grad():  # f must record, even if called inside no_grad()
         first = grad(_call(f, values), values, create_graph=True)
-    analytic = [grad(first[i], values) for i in range(len(point))]
+        analytic = [grad(first[i], values) for i in range(len(point))]
 
     @enable_grad()
     def first_derivatives(xs):

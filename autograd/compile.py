@@ -331,7 +331,7 @@ class Tape:
         batched[:self.input_count] = batch.T
         self._forward_program(shared, batched)
         if not _all_finite(shared, batched):  # (NaN or inf in the data itself flows on, IEEE)
-            self._explain_non_finite(shared, batched, width)
+            self._explain_non_finite(shared, batched)
         return shared, batched
 
     def _point(self, at):
@@ -387,77 +387,104 @@ class Tape:
         width = batched.shape[1]
         return [batched[s] if b else np.full(width, shared[s]) for b, s in self.outputs]
 
-    def _group_inputs(self, group, shared, batched):
-        """A group's inputs as one (arity, G, B) array (shared ones repeated per sample)."""
-        width = batched.shape[1]
-        rows = [batched[row] if is_batched else shared[row][:, None]
-                for is_batched, row in zip(group.pattern, group.rows)]
-        return np.stack(np.broadcast_arrays(*rows, np.empty((1, width)))[:-1])
+    # -- saying what went wrong, as the eager engine would, naming the sample --
+    # Only when a pass gave inf or NaN; the batch is looked at CHUNK samples at a time, so that
+    # no (inputs × nodes × samples) array is ever built whole.
 
-    def _group_outputs(self, group, shared, batched):
-        return batched[group.outputs] if group.is_batched else shared[group.outputs][:, None]
+    CHUNK = 256
 
     @staticmethod
-    def _first_bad(group, inputs, results):
-        """(node, sample, its inputs, where) of the first place where finite inputs gave a
-        non-finite result in `results`, or None; `where` names the sample in a message."""
-        bad = np.argwhere(~np.isfinite(results) & np.isfinite(inputs).all(axis=0))
-        if not len(bad):
-            return None
-        node, sample = bad[0]
-        where = f"sample {sample} of the batch: " if group.is_batched else ""
-        return node, sample, [float(x) for x in inputs[:, node, sample]], where
+    def _group_inputs(group, shared, batched, columns):
+        """A group's inputs for some samples, as one (arity, G, len(columns)) array."""
+        rows = [batched[row][:, columns] if is_batched else shared[row][:, None]
+                for is_batched, row in zip(group.pattern, group.rows)]
+        return np.stack(np.broadcast_arrays(*rows, np.empty((1, len(columns))))[:-1])
 
-    def _explain_non_finite(self, shared, batched, width, limit=1000):
+    @staticmethod
+    def _group_outputs(group, shared, batched):
+        return batched[group.outputs] if group.is_batched else shared[group.outputs][:, None]
+
+    def _chunks(self, group, shared, batched, look):
+        """(columns, inputs) for the samples where `look` (B,) holds, a chunk at a time."""
+        columns = np.flatnonzero(look) if group.is_batched else np.zeros(min(1, look.any()), int)
+        for start in range(0, len(columns), self.CHUNK):
+            chunk = columns[start:start + self.CHUNK]
+            yield chunk, self._group_inputs(group, shared, batched, chunk)
+
+    def _explain_non_finite(self, shared, batched, limit=1000):
         """Find the first node and sample where the eager rule would have refused its inputs
         (log of a negative number, an overflow from finite numbers, log(-inf), ...) and raise
         its error, naming the sample. NaN and inf that IEEE arithmetic makes from NaN and inf
         data (inf - inf, exp(inf)) flow on, as they do eagerly."""
+        width = batched.shape[1]
         for group in self.groups:
-            inputs = self._group_inputs(group, shared, batched)
-            results = np.broadcast_to(self._group_outputs(group, shared, batched),
-                                      inputs.shape[1:])
-            finite = np.isfinite(inputs).all(axis=0)
-            # (an infinite input may give a finite result the eager rule refuses: (-inf)**-2.5)
-            suspects = (~np.isfinite(results) | ~finite) & ~np.isnan(inputs).any(axis=0)
-            for node, sample in np.argwhere(suspects)[:limit]:
-                xs = [float(x) for x in inputs[:, node, sample]]
-                where = f"sample {sample} of the batch: " if group.is_batched else ""
-                with no_grad():
-                    leaves = [Value(x) for x in xs]
-                    try:
-                        if group.rule.variadic:
-                            _apply_many(group.rule, leaves)
-                        else:
-                            _apply(group.rule, *leaves)
-                    except ArithmeticError as error:
-                        raise type(error)(f"{where}{error}") from None
-                if finite[node, sample]:
-                    raise OverflowError(f"{where}{group.rule.describe(xs)} is not finite")
+            outputs = self._group_outputs(group, shared, batched)
+            # the samples worth a look: a non-finite result, or an infinite input (which may
+            # give a finite result the eager rule refuses, as (-inf) ** -2.5 does)
+            look = ~np.isfinite(outputs).all(axis=0) & np.ones(width, bool)
+            for is_batched, row in zip(group.pattern, group.rows):
+                look |= np.isinf(batched[row] if is_batched else shared[row][:, None]).any(axis=0)
+            for columns, inputs in self._chunks(group, shared, batched, look):
+                results = np.broadcast_to(outputs[:, columns] if group.is_batched else outputs,
+                                          inputs.shape[1:])
+                finite = np.isfinite(inputs).all(axis=0)
+                suspects = (~np.isfinite(results) | ~finite) & ~np.isnan(inputs).any(axis=0)
+                for node, k in np.argwhere(suspects)[:limit]:
+                    xs = [float(x) for x in inputs[:, node, k]]
+                    with no_grad():
+                        leaves = [Value(x) for x in xs]
+                        try:
+                            if group.rule.variadic:
+                                _apply_many(group.rule, leaves)
+                            else:
+                                _apply(group.rule, *leaves)
+                        except ArithmeticError as error:
+                            raise _at_sample(type(error), group, columns[k], str(error)) \
+                                from None
+                    if finite[node, k]:
+                        raise _at_sample(OverflowError, group, columns[k],
+                                         f"{group.rule.describe(xs)} is not finite")
+                limit -= min(limit, int(suspects.sum()))
+                if not limit:
+                    return
 
     def _explain_non_finite_gradient(self, shared, batched):
         """A gradient is inf or NaN although every value is finite: find the operation whose
         local derivative is to blame and let the eager rule say why; else the sum of the
         contributions overflowed."""
+        everyone = np.ones(batched.shape[1], bool)
         for group in self.groups:
             outputs = self._group_outputs(group, shared, batched)
-            inputs = self._group_inputs(group, shared, batched)
-            partials = group.rule.partials(inputs, outputs) if group.rule.variadic else \
-                group.rule.partials(*inputs, outputs)
-            for partial in partials:
-                found = self._first_bad(group, inputs, partial)
-                if found is None:
-                    continue
-                node, sample, xs, where = found
-                out = float(np.broadcast_to(outputs, inputs.shape[1:])[node, sample])
-                try:
-                    local_derivatives(group.rule, xs, out)
-                except ArithmeticError as error:
-                    raise type(error)(f"{where}{error}") from None
-                raise OverflowError(f"{where}backward through {group.rule.describe(xs)}: the "
-                                    f"derivative is not finite")
+            for columns, inputs in self._chunks(group, shared, batched, everyone):
+                results = outputs[:, columns] if group.is_batched else outputs
+                partials = group.rule.partials(inputs, results) if group.rule.variadic else \
+                    group.rule.partials(*inputs, results)
+                for partial in partials:
+                    bad = np.argwhere(~np.isfinite(np.broadcast_to(partial, inputs.shape[1:])))
+                    if not len(bad):
+                        continue
+                    node, k = bad[0]
+                    xs = [float(x) for x in inputs[:, node, k]]
+                    out = float(np.broadcast_to(results, inputs.shape[1:])[node, k])
+                    try:
+                        local_derivatives(group.rule, xs, out)
+                    except ArithmeticError as error:
+                        raise _at_sample(type(error), group, columns[k], str(error)) from None
+                    raise _at_sample(OverflowError, group, columns[k],
+                                     f"backward through {group.rule.describe(xs)}: the "
+                                     f"derivative is not finite")
         raise OverflowError("a gradient overflowed in the batched backward pass although every "
                             "value is finite (a sum of large contributions)")
+
+
+def _at_sample(kind, group, sample, message):
+    """An error of type `kind` that names the sample of the batch (for a per-sample group);
+    `.sample` and `.detail` let a caller name the sample its own way."""
+    if not group.is_batched:
+        return kind(message)
+    error = kind(f"sample {sample} of the batch: {message}")
+    error.sample, error.detail = int(sample), message
+    return error
 
 
 def _all_finite(*arrays):

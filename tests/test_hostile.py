@@ -649,3 +649,28 @@ def test_long_operand_lists_are_shortened_in_messages():
     with pytest.raises(OverflowError) as raised:
         dot([Value(1e300)] * 500, [Value(1e300)] * 500)
     assert len(str(raised.value)) < 300 and "more" in str(raised.value)
+
+
+def test_hessian_inside_no_grad_with_a_constant_first_derivative():
+    a, b = Value(1.0), Value(2.0)
+    f = a * a + b  # d f / d b = 1: a constant, whose own derivatives are 0
+    with no_grad():
+        assert hessian(f, [a, b]) == [[2.0, 0.0], [0.0, 0.0]]
+        assert gradgradcheck(lambda x, y: x * x + y, [1.0, 2.0])
+
+
+def test_nan_in_a_large_batch_flows_on_without_building_huge_arrays():
+    import tracemalloc
+
+    model = nn.MLP(64, [32, 10], seed=0)
+    tape = trace(lambda row: model(row), np.zeros(64))
+    batch = np.random.default_rng(0).random((20_000, 64))
+    batch[5, 3] = np.nan
+    tracemalloc.start()
+    try:
+        outputs = tape.run(batch)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.isnan(outputs[0][5]) and np.isfinite(np.delete(outputs[0], 5)).all()
+    assert peak < 200e6  # the forward pass itself needs about 30 MB here
