@@ -10,7 +10,7 @@ import math
 from numbers import Real
 
 from .backward import grad
-from .value import Value, enable_grad, no_grad
+from .value import Value, as_float, enable_grad, no_grad
 
 
 class GradcheckReport:
@@ -68,6 +68,8 @@ def _row(name, analytic, numeric, atol, rtol):
 
 
 def _floats(inputs):
+    if getattr(inputs, "ndim", None) == 0:  # a 0-d numpy array: one number
+        inputs = inputs.item()
     if isinstance(inputs, (Value, Real)):
         inputs = [inputs]
     if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
@@ -78,7 +80,7 @@ def _floats(inputs):
         if isinstance(x, Value):
             numbers.append(x.data)
         elif isinstance(x, Real):
-            numbers.append(float(x))
+            numbers.append(as_float(x, f"gradcheck's input {position}"))
         else:
             raise TypeError(f"gradcheck inputs must be numbers or Values; input {position} is "
                             f"{type(x).__name__}: {x!r}"[:200])
@@ -121,7 +123,12 @@ def _central_difference(g, point, j, eps):
     plus, minus = list(point), list(point)
     plus[j] += eps
     minus[j] -= eps
-    return [(a - b) / (2 * eps) for a, b in zip(g(plus), g(minus))]
+    try:
+        return [(a - b) / (2 * eps) for a, b in zip(g(plus), g(minus))]
+    except ArithmeticError as error:
+        raise ValueError(f"gradcheck: f has no value a step eps = {eps:g} away from the point "
+                         f"{point} ({error}): check at a point further from the edge of f's "
+                         f"domain, or with a smaller eps") from None
 
 
 def _check_failure(report, raise_on_failure):

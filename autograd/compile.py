@@ -26,7 +26,7 @@ import numpy as np
 
 from . import ops
 from .backward import local_derivatives, topological_order
-from .value import Value, _apply, _apply_many, _data_of, _tracing, no_grad
+from .value import Value, _apply, _apply_many, _data_of, _tracing, as_float, no_grad
 
 
 class TraceError(ValueError):
@@ -495,7 +495,7 @@ def _all_finite(*arrays):
 
 def _leaves(wrt, batched):
     """wrt as a list, checked: distinct Values, none of them computed by the function."""
-    wrt = list(wrt)
+    wrt = [wrt] if isinstance(wrt, Value) else list(wrt)
     for position, v in enumerate(wrt):
         if not isinstance(v, Value):
             raise TypeError(f"wrt takes Values; item {position} is {type(v).__name__}")
@@ -562,6 +562,13 @@ def trace(function, example, checks=(), wrt=None):
     return tape
 
 
+def _shown(sample, most=8):
+    """A sample as a message shows it: its first numbers, and how many more."""
+    if len(sample) <= most:
+        return repr(sample)
+    return f"[{', '.join(map(repr, sample[:most]))}, ... {len(sample) - most} more]"
+
+
 def _sample(numbers, who):
     """One sample as a list of floats, checked."""
     if isinstance(numbers, (str, bytes)) or not hasattr(numbers, "__iter__"):
@@ -571,11 +578,14 @@ def _sample(numbers, who):
         if isinstance(x, Value) or not isinstance(x, Real):
             raise TypeError(f"{who} is a sequence of numbers; item {position} is "
                             f"{type(x).__name__}: {x!r}"[:200])
-    return [float(x) for x in numbers]
+    return [as_float(x, f"{who}, item {position},") for position, x in enumerate(numbers)]
 
 
 def _as_outputs(result):
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+    if not outputs:
+        raise TypeError("a traced function returns a Value (or a tuple of Values), got an "
+                        "empty one")
     for position, out in enumerate(outputs):
         if not isinstance(out, Value):
             raise TypeError(f"a traced function returns Values; output {position} is "
@@ -592,5 +602,5 @@ def _check_against_eager(function, tape, sample):
         if not agree:
             raise TraceError(
                 f"the traced tape gives {r!r} where the function itself gives {e!r} for the "
-                f"sample {sample}: the function's graph depends on the data (a branch, or a "
+                f"sample {_shown(sample)}: the function's graph depends on the data (a branch, or a "
                 f"number read from .data), which one trace cannot follow. Use the eager engine.")

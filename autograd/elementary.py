@@ -37,18 +37,32 @@ def _softplus_array(x):
     return np.logaddexp(0.0, x)
 
 
+class DomainError(ValueError, ArithmeticError):
+    """An operation asked for where it has no real value, such as log(-1) or (-8) ** (1/3).
+
+    Both a ValueError (what `math.log(-1)` raises) and an ArithmeticError, so either catches it.
+    """
+
+
 def _elementary(name, on_float, on_array):
     def function(x):
         if isinstance(x, _NUMBER):
             try:
                 return on_float(x)
             except ValueError:
-                if math.isfinite(x):
-                    raise
-                return math.nan  # IEEE: sin(inf) is NaN, where math raises
+                if not math.isfinite(x):
+                    return math.nan  # IEEE: sin(inf) is NaN, where math raises
+                raise DomainError(f"{name}({x!r}) has no real value") from None
+            except OverflowError:
+                raise OverflowError(f"{name}({x!r}) overflows: the result is beyond the "
+                                    f"largest float") from None
         if isinstance(x, _ARRAY):
             return on_array(x)
-        return getattr(x, name)()  # a Value: record the operation
+        method = getattr(x, name, None)  # a Value: record the operation
+        if method is None:
+            raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
+                            f"{type(x).__name__}")
+        return method()
 
     function.__name__ = name
     function.__doc__ = f"{name}(x) for a float, a Value or a numpy array."

@@ -14,7 +14,8 @@ import math
 from numbers import Real
 from operator import mul
 
-from .elementary import (
+from .elementary import (  # noqa: F401  (DomainError is ops' to export)
+    DomainError,
     add_all, cos, each, exp, is_array, is_finite, is_zero, join, largest, log, one, plain, relu,
     sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
 )
@@ -49,13 +50,6 @@ class Rule:
 
 
 # ---- domain checks: a clear error instead of complex, nan or a silently wrong number ----
-
-class DomainError(ValueError, ArithmeticError):
-    """An operation asked for where it has no real value, such as log(-1) or (-8) ** (1/3).
-
-    Both a ValueError (what `math.log(-1)` raises) and an ArithmeticError, so either catches it.
-    """
-
 
 def _check_divisor(a, b):
     if b == 0:

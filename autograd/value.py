@@ -7,6 +7,7 @@ backward pass needs them, on floats or on Values.
 """
 import contextvars
 import functools
+import inspect
 import numbers
 import sys
 import threading
@@ -52,6 +53,21 @@ class set_grad_enabled:
 
     def __call__(self, function):
         mode = self.mode
+        if inspect.isgeneratorfunction(function):
+            @functools.wraps(function)
+            def generator_with_mode(*args, **kwargs):
+                # the mode holds while the generator runs, not while its caller does
+                generator = function(*args, **kwargs)
+                sent = None
+                while True:
+                    try:
+                        with set_grad_enabled(mode):
+                            item = generator.send(sent)
+                    except StopIteration as stop:
+                        return stop.value
+                    sent = yield item
+
+            return generator_with_mode
 
         @functools.wraps(function)
         def with_mode(*args, **kwargs):
@@ -61,21 +77,36 @@ class set_grad_enabled:
         return with_mode
 
 
-class no_grad(set_grad_enabled):
+class _FixedMode(set_grad_enabled):
+    """set_grad_enabled with its mode built in; also a bare decorator (`@no_grad`)."""
+
+    mode_of_class = True
+
+    def __new__(cls, function=None):
+        if function is not None:  # @no_grad without parentheses, as PyTorch allows
+            if not callable(function):
+                raise TypeError(f"{cls.__name__}() takes no arguments (or decorates a "
+                                f"function), got {type(function).__name__}")
+            return cls()(function)
+        return super().__new__(cls)
+
+    def __init__(self, function=None):
+        super().__init__(self.mode_of_class)
+
+
+class no_grad(_FixedMode):
     """Operations inside `with no_grad():` (or a function decorated `@no_grad()`) record nothing.
 
     Their results are plain leaf Values: cheaper, and a backward pass stops there. As in
     PyTorch, `grad(..., create_graph=True)` records all the same (it is asked to)."""
 
-    def __init__(self):
-        super().__init__(False)
+    mode_of_class = False
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_FixedMode):
     """Recording on again inside `with enable_grad():`, even within `no_grad()`."""
 
-    def __init__(self):
-        super().__init__(True)
+    mode_of_class = True
 
 
 # ---- the node ----
@@ -84,7 +115,7 @@ _new_value = object.__new__
 _data_of = attrgetter("data")
 
 
-def _as_float(data, who="Value()"):
+def as_float(data, who="Value()"):
     """A real number as a float, refusing what would silently change on the way (a number
     beyond float range would become inf)."""
     if type(data) is float:
@@ -152,7 +183,7 @@ class Value:
         if label is not None and not isinstance(label, str):
             raise TypeError(f"Value(data, label): the label is a string (or None), got "
                             f"{type(label).__name__}: {_shortened(repr(label))}")
-        self.data = _as_float(data)
+        self.data = as_float(data)
         self.grad = 0.0
         self.label = label
         self._rule = None
@@ -194,7 +225,7 @@ class Value:
 
     def __rpow__(self, base):
         if isinstance(base, numbers.Real):  # a fixed base: one input, d/d exponent only
-            return _apply(ops.exponential(_as_float(base, "a base")), self)
+            return _apply(ops.exponential(as_float(base, "a base")), self)
         return NotImplemented
 
     def __pos__(self):
@@ -297,7 +328,8 @@ def _operands(who, given):
     operands = [_operand(x) for x in given]
     for x, operand in zip(given, operands):
         if operand is None:
-            raise TypeError(f"{who} takes numbers or Values, got {type(x).__name__}: {x!r}")
+            raise TypeError(f"{who} takes numbers or Values, got {type(x).__name__}: "
+                            f"{_shortened(repr(x))}")
     return operands
 
 
@@ -306,7 +338,7 @@ def _operand(other):
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):
-        return _node(_as_float(other, "an operand"), None, ())  # a constant leaf
+        return _node(as_float(other, "an operand"), None, ())  # a constant leaf
     return None
 
 

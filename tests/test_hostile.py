@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+import autograd
 import nn
 from autograd import (DomainError, TraceError, Value, dot, enable_grad, grad, gradcheck,
                       gradgradcheck, hessian, is_grad_enabled, logsumexp, no_grad,
@@ -674,3 +675,70 @@ def test_nan_in_a_large_batch_flows_on_without_building_huge_arrays():
         tracemalloc.stop()
     assert np.isnan(outputs[0][5]) and np.isfinite(np.delete(outputs[0], 5)).all()
     assert peak < 200e6  # the forward pass itself needs about 30 MB here
+
+
+# ---- found by a second round of hostile testing ----
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: autograd.log(-1.0), DomainError, r"log\(-1.0\) has no real value"),
+    (lambda: autograd.sqrt(-2.0), DomainError, r"sqrt\(-2.0\) has no real value"),
+    (lambda: autograd.exp(1000.0), OverflowError, r"exp\(1000.0\) overflows"),
+    (lambda: autograd.exp([1.0, 2.0]), TypeError, "takes a number, a Value or a numpy array"),
+    (lambda: autograd.tanh("x"), TypeError, "got str"),
+])
+def test_the_exported_functions_give_clear_errors_on_floats_too(call, error, words):
+    with pytest.raises(error, match=words):
+        call()
+
+
+def test_no_grad_on_a_generator_holds_while_it_runs():
+    @no_grad()
+    def made():
+        yield Value(1.0) * 2
+        yield Value(1.0) * 3
+
+    assert [v.parents for v in made()] == [(), ()] and is_grad_enabled()
+
+
+def test_the_grad_modes_decorate_without_parentheses_as_torch_allows():
+    @no_grad
+    def off(x):
+        return x * 2
+
+    @enable_grad
+    def on(x):
+        return x * 2
+
+    assert off(Value(1.0)).parents == ()
+    with no_grad():
+        assert on(Value(1.0)).parents != ()
+    with pytest.raises(TypeError, match="takes no arguments"):
+        no_grad(3)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: trace(lambda row: (), [1.0]), TypeError, "empty"),
+    (lambda: trace(lambda row: row[0] * W, [10 ** 400]), OverflowError, "beyond the largest"),
+    (lambda: gradcheck(lambda a: a * 2, [10 ** 400]), OverflowError, "beyond the largest"),
+    (lambda: gradcheck(lambda a: a.log(), [1e-7]), ValueError, "further from the edge"),
+    (lambda: dot([Value(1.0)] * 2, np.ones((2, 500))), TypeError, "ndarray"),
+])
+def test_more_edges_of_trace_and_gradcheck(call, error, words):
+    with pytest.raises(error, match=words) as raised:
+        call()
+    assert len(str(raised.value)) < 400
+
+
+def test_trace_takes_a_single_value_as_wrt_and_gradcheck_a_0d_array():
+    tape = trace(lambda row: row[0] * W, [1.0], wrt=W)
+    assert tape.wrt == [W]
+    assert gradcheck(lambda a: a * 2, np.array(1.5))
+
+
+def test_a_trace_error_shows_a_long_sample_shortened():
+    def branchy(row):
+        return row[0] * W if row[0].data > 0 else row[1] * W * 3
+
+    with pytest.raises(TraceError) as raised:
+        trace(branchy, [1.0] * 74, checks=[[-1.0] * 74])
+    assert len(str(raised.value)) < 500 and "66 more" in str(raised.value)
