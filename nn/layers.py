@@ -6,6 +6,7 @@
 hidden and the output layers, biases on or off, the initialisation, and a seed.
 """
 import math
+import numbers
 import random
 
 from autograd import Value, dot
@@ -36,24 +37,35 @@ def random_source(seed):
         return random
     if isinstance(seed, random.Random):
         return seed
-    if isinstance(seed, int) and not isinstance(seed, bool):
-        return random.Random(seed)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        return random.Random(int(seed))
     raise TypeError(f"seed must be None, an int or a random.Random, got {type(seed).__name__}")
 
 
 def _whole(value, what):
-    """A size (inputs, neurons): a whole number >= 1, and not a bool."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    """A size (inputs, neurons): a whole number >= 1 (numpy's too), and not a bool."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{what}, got {value!r}")
-    return value
+    return int(value)
 
 
 def _layer_sizes(nouts):
-    """An MLP's layer sizes as a list: one int is one layer."""
-    nouts = [nouts] if isinstance(nouts, int) and not isinstance(nouts, bool) else list(nouts)
+    """An MLP's layer sizes as a list of ints: one whole number is one layer."""
+    if isinstance(nouts, numbers.Integral) and not isinstance(nouts, bool):
+        nouts = [nouts]
+    if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+        raise ValueError(f"an MLP's nouts are the layer sizes, a list of whole numbers, got "
+                         f"{nouts!r}")
+    nouts = [_whole(size, "a Layer needs at least one neuron as nout") for size in nouts]
     if not nouts:
         raise ValueError("an MLP needs at least one layer: nouts is empty")
     return nouts
+
+
+def _flag(value, what):
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} is True or False, got {value!r}")
+    return value
 
 
 def _choice(kind, name, options):
@@ -73,8 +85,8 @@ class Neuron(Module):
         self.init = _choice("initialisation", init, INITIALISERS)
         rng = random_source(seed)
         draw = INITIALISERS[init]
-        self.w = [Value(draw(rng, nin, fan_out)) for _ in range(nin)]
-        self.b = Value(0.0) if bias else None
+        self.w = [Value(draw(rng, self.nin, fan_out)) for _ in range(self.nin)]
+        self.b = Value(0.0) if _flag(bias, "bias") else None
         self._activate = ACTIVATIONS[self.activation]
 
     @classmethod
@@ -109,7 +121,7 @@ class Layer(Module):
 
     def __init__(self, nin, nout, nonlin=True, activation=None, bias=True, init="uniform",
                  seed=None):
-        _whole(nout, "a Layer needs at least one neuron as nout")
+        nout = _whole(nout, "a Layer needs at least one neuron as nout")
         rng = random_source(seed)
         self.neurons = [Neuron(nin, nonlin=nonlin, activation=activation, bias=bias, init=init,
                                seed=rng, fan_out=nout) for _ in range(nout)]
@@ -150,6 +162,8 @@ class MLP(Module):
     def __init__(self, nin, nouts, activation="relu", output_activation="linear", bias=True,
                  init="uniform", seed=None):
         nouts = _layer_sizes(nouts)
+        nin = _whole(nin, "an MLP needs at least one input as nin")
+        _flag(bias, "bias")
         _choice("activation", activation, ACTIVATIONS)
         _choice("output activation", output_activation, ACTIVATIONS)
         _choice("initialisation", init, INITIALISERS)

@@ -302,7 +302,7 @@ def _some(names):
 
 def as_inputs(x, expected, who):
     """A sample as a list of numbers or Values, checked to have `expected` entries."""
-    if isinstance(x, (int, float, Value)):
+    if isinstance(x, (numbers.Real, Value)) or getattr(x, "ndim", None) == 0:
         x = [x]
     x = list(x)
     if len(x) != expected:
