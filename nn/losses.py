@@ -38,6 +38,8 @@ def target_numbers(y, who):
         array = np.asarray(y)
     except ValueError:  # rows of different lengths
         raise ValueError(f"{who}: the targets are rows of different lengths") from None
+    if array.dtype.kind == "O" and all(isinstance(t, Real) for t in array.ravel().tolist()):
+        array = array.astype(float)  # numbers that came as Python objects
     if array.dtype.kind not in "biuf":
         bad = next((t for t in array.ravel().tolist() if not isinstance(t, Real)), array.dtype)
         raise ValueError(f"{who}: targets must be numbers, got {type(bad).__name__} "
@@ -96,8 +98,11 @@ def _plus_minus_one(y, width, who):
         return 2.0 * rows - 1.0
     if values <= {-1.0, 1.0}:
         return rows
-    bad = sorted(values - {0.0, 1.0, -1.0})
-    raise ValueError(f"{who} takes class labels 0 and 1 (or -1 and +1), got {bad[0]:g}")
+    odd = sorted(values - {0.0, 1.0, -1.0})
+    if odd:
+        raise ValueError(f"{who} takes class labels 0 and 1 (or -1 and +1), got {odd[0]:g}")
+    raise ValueError(f"{who} takes class labels 0 and 1, or -1 and +1, not both: the "
+                     f"targets hold -1, 0 and 1")
 
 
 def _one_hot_classes(y, width, who):

@@ -23,6 +23,9 @@ class Optimizer:
             if not isinstance(p, Value):
                 raise TypeError(f"optimizer parameters must be Values; parameter {position} is "
                                 f"{type(p).__name__}")
+        if len(set(self.params)) < len(self.params):
+            raise ValueError("the optimizer got the same parameter twice (a weight shared by "
+                             "two layers?): give each Value once")
         self.lr = _number(lr, "the learning rate", low=0, low_included=False)
 
     def zero_grad(self):

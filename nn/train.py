@@ -8,7 +8,7 @@ import numbers
 
 import numpy as np
 
-from autograd import (TraceError, collector_paused, no_grad, trace, values_to_vector,
+from autograd import (TraceError, Value, collector_paused, no_grad, trace, values_to_vector,
                       vector_to_values)
 
 from .losses import LOSSES, l2 as l2_penalty, target_numbers
@@ -17,7 +17,9 @@ from .optim import OPTIMIZERS, Optimizer
 
 def accuracy(predicted, classes):
     """The fraction of samples whose predicted class is the true one."""
-    predicted, classes = np.asarray(predicted), np.asarray(classes)
+    predicted, classes = np.ravel(predicted), np.ravel(classes)
+    if len(predicted) != len(classes):
+        raise ValueError(f"accuracy: {len(predicted)} predictions but {len(classes)} classes")
     return float(np.mean(predicted == classes))
 
 
@@ -76,6 +78,8 @@ def _classes(y):
     """Class labels as 0, 1, ...: ±1 labels (hinge style) become 0 and 1, one-hot rows their
     column of the 1."""
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:  # a column: one label per row
+        y = y[:, 0]
     if y.ndim == 2:
         return y.argmax(axis=1)
     if y.ndim == 1 and len(y) and set(np.unique(y).tolist()) <= {-1, 1} and -1 in y:
@@ -133,6 +137,31 @@ def _check_data(X, y=None, who="X"):
     return X, y
 
 
+def _named_metrics(metrics):
+    """{name: metric}: each a function (predicted classes, true classes) -> number, with a
+    name of its own (its __name__) that is not 'loss' and not another's."""
+    if isinstance(metrics, dict):  # named already
+        return metrics
+    if callable(metrics):
+        metrics = (metrics,)
+    if isinstance(metrics, (str, bytes)) or not hasattr(metrics, "__iter__"):
+        raise TypeError(f"metrics is a tuple of functions, got {type(metrics).__name__}")
+    named = {}
+    for metric in metrics:
+        if not callable(metric):
+            raise TypeError(f"a metric is a function (predicted, classes) -> number, got "
+                            f"{type(metric).__name__}")
+        name = getattr(metric, "__name__", None) or getattr(getattr(metric, "func", None),
+                                                            "__name__", None)
+        if not isinstance(name, str) or name in ("loss", "<lambda>") or name.startswith("val_") \
+                or name in named:
+            raise ValueError(f"each metric needs a name of its own to be recorded under (its "
+                             f"__name__), not {name!r}: define it with def, or set "
+                             f"metric.__name__")
+        named[name] = metric
+    return named
+
+
 def _whole_number(value, name, allow_none=False):
     if value is None and allow_none:
         return None
@@ -147,7 +176,8 @@ def _optimizer_for(model, optimizer, lr):
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; choose one of "
                              f"{', '.join(OPTIMIZERS)}")
-        return OPTIMIZERS[optimizer](model.parameters(), lr=lr)
+        # each Value once, even where a model shares a weight between two of its parts
+        return OPTIMIZERS[optimizer](list(dict.fromkeys(model.parameters())), lr=lr)
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be a name or an nn.optim optimizer, got "
                         f"{type(optimizer).__name__}")
@@ -205,10 +235,13 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if engine not in ("auto", "traced", "eager"):
         raise ValueError(f"engine is 'auto', 'traced' or 'eager', got {engine!r}")
+    metrics = _named_metrics(metrics)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
             raise TypeError("validation is a pair (X_val, y_val)")
         X_val, y_val = _check_data(*validation, who="X_val")
+        if X_val.shape[1] != X.shape[1]:
+            raise ValueError(f"X_val has {X_val.shape[1]} columns but X has {X.shape[1]}")
 
     with no_grad():
         width = _width(model(X[0]))
@@ -227,10 +260,10 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         except TraceError:
             if engine == "traced":
                 raise
-    history = History(loss=[], **{m.__name__: [] for m in metrics})
+    history = History(loss=[], **{name: [] for name in metrics})
     history.engine = "traced" if tape is not None else "eager"
     if validation is not None:
-        history.update(val_loss=[], **{f"val_{m.__name__}": [] for m in metrics})
+        history.update(val_loss=[], **{f"val_{name}": [] for name in metrics})
         if tape is not None:
             val_samples = np.column_stack([X_val, val_rows])
 
@@ -239,37 +272,51 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     # On the tape, the optimizer's parameters live in one vector while an epoch runs; they are
     # written back into the model after every epoch (and if training stops with an error).
     parameters = values_to_vector(optimizer.params)
-    last_good, limit, epoch = parameters, None, 0
+    last_good, first_epoch_largest, limit, epoch = parameters, -math.inf, None, 0
     try:
         for epoch in bar:
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
             total, predicted = 0.0, np.empty(len(X), dtype=object)
-            for start in range(0, len(X), batch_size):
-                batch = order[start:start + batch_size]
-                at = parameters if tape is not None else values_to_vector(optimizer.params)
-                if tape is not None:
-                    (per_sample, _, *columns), gradient = tape.value_and_grad(samples[batch],
-                                                                              at=parameters)
-                    batch_objective = float(per_sample.mean())
-                    outputs = _per_sample(columns)
-                    _check_progress(batch_objective, limit)
-                    parameters = optimizer.update(parameters, gradient)
-                else:
-                    batch_objective, outputs = _eager_step(model, loss, optimizer, X[batch],
-                                                           [targets[i] for i in batch], l2)
-                    _check_progress(batch_objective, limit)
-                if limit is None:
-                    limit = DIVERGENCE * max(1.0, abs(batch_objective))
-                last_good = at
-                total += batch_objective * len(batch)
-                predicted[batch] = _classify(loss, outputs)
+            try:
+                for start in range(0, len(X), batch_size):
+                    batch = order[start:start + batch_size]
+                    at = parameters if tape is not None else values_to_vector(optimizer.params)
+                    if tape is not None:
+                        (per_sample, _, *columns), gradient = _traced_step(tape, samples, batch,
+                                                                           parameters)
+                        batch_objective = float(per_sample.mean())
+                        outputs = _per_sample(columns)
+                        _check_progress(batch_objective, limit)
+                        parameters = optimizer.update(parameters, gradient)
+                    else:
+                        batch_objective, outputs = _eager_step(model, loss, optimizer, X[batch],
+                                                               [targets[i] for i in batch], l2)
+                        _check_progress(batch_objective, limit)
+                    if epoch == 0:
+                        first_epoch_largest = max(first_epoch_largest, batch_objective)
+                    last_good = at
+                    total += batch_objective * len(batch)
+                    predicted[batch] = _classify(loss, outputs)
+            except (_Diverged, OverflowError, FloatingPointError) as problem:
+                if epoch == 0 and last_good is parameters and isinstance(problem, OverflowError):
+                    raise  # the very first forward pass overflowed: the data's, not the steps'
+                parameters = last_good  # the weights of the last step whose loss was sound
+                vector_to_values(last_good, optimizer.params)
+                what = problem if isinstance(problem, _Diverged) else \
+                    f"a step overflowed ({_shortened(problem)})"
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch + 1}: {what}, with learning rate "
+                    f"{optimizer.lr:g}. The model keeps its last good weights; try a smaller "
+                    f"learning rate.") from None
+            if epoch == 0:  # the scale of this loss, from every batch of the first epoch
+                limit = DIVERGENCE * max(1.0, first_epoch_largest)
             if schedule is not None:
                 schedule.step()
             if tape is not None:  # the model as it now is, for validation and the user
                 vector_to_values(parameters, optimizer.params)
             history["loss"].append(total / len(X))
-            for metric in metrics:
-                history[metric.__name__].append(metric(list(predicted), list(classes)))
+            for name, metric in metrics.items():
+                history[name].append(metric(list(predicted), list(classes)))
             if validation is not None:
                 scores = _evaluate_traced(tape, loss, val_samples, y_val, metrics) \
                     if tape is not None else _evaluate(model, X_val, y_val, val_targets, loss,
@@ -278,21 +325,29 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
                     history[f"val_{key}"].append(value)
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
-    except (_Diverged, OverflowError, FloatingPointError) as problem:
-        if limit is None and isinstance(problem, OverflowError):
-            raise  # the very first forward pass overflowed: the data or the model, not steps
-        parameters = last_good  # the weights of the last step whose loss was sound
-        vector_to_values(last_good, optimizer.params)
-        what = problem if isinstance(problem, _Diverged) else \
-            f"a step overflowed ({_first_clause(problem)})"
-        raise FloatingPointError(
-            f"training diverged in epoch {epoch + 1}: {what}, with learning rate "
-            f"{optimizer.lr:g}. The model keeps its last good weights; try a smaller learning "
-            f"rate.") from None
+    except BaseException as stopped:  # divergence, Ctrl-C, ...: the epochs so far are kept
+        stopped.history = history
+        raise
     finally:
         if tape is not None:  # also when training stops otherwise: nothing is lost
             vector_to_values(parameters, optimizer.params)
     return history
+
+
+def _traced_step(tape, samples, batch, parameters):
+    """tape.value_and_grad on the batch's rows, an error in it naming the sample by its row
+    of X rather than its place in the shuffled batch."""
+    try:
+        return tape.value_and_grad(samples[batch], at=parameters)
+    except ArithmeticError as error:
+        if getattr(error, "sample", None) is None:
+            raise
+        raise type(error)(f"X row {batch[error.sample]}: {error.detail}") from None
+
+
+def _shortened(error, limit=110):
+    text = str(error)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _check_progress(batch_objective, limit):
@@ -304,11 +359,6 @@ def _check_progress(batch_objective, limit):
                         f"its first value")
 
 
-def _first_clause(error):
-    text = str(error).split(": ", 1)[0] if ": " in str(error)[:120] else str(error)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
 def _eager_step(model, loss, optimizer, X, targets, l2):
     """One step on the eager engine: the batch's graph, backward, update. Returns the batch's
     objective and the model's outputs."""
@@ -316,6 +366,9 @@ def _eager_step(model, loss, optimizer, X, targets, l2):
     with collector_paused():  # the step's graph has no cycles: see autograd
         outputs = [model(x) for x in X]
         objective = loss(outputs, targets)
+        if not isinstance(objective, Value):
+            raise TypeError(f"the loss must return a Value (to call backward on), got "
+                            f"{type(objective).__name__}")
         if l2:
             objective = objective + l2_penalty(model.parameters(), l2)
         objective.backward()
@@ -349,8 +402,8 @@ def _scores(loss_value, predicted, y, metrics):
     """{'loss': ..., metric name: ...}: what evaluate() reports."""
     classes = list(_classes(y))
     scores = {"loss": loss_value}
-    for metric in metrics:
-        scores[metric.__name__] = metric(predicted, classes)
+    for name, metric in _named_metrics(metrics).items():
+        scores[name] = metric(predicted, classes)
     return scores
 
 

@@ -742,3 +742,134 @@ def test_a_trace_error_shows_a_long_sample_shortened():
     with pytest.raises(TraceError) as raised:
         trace(branchy, [1.0] * 74, checks=[[-1.0] * 74])
     assert len(str(raised.value)) < 500 and "66 more" in str(raised.value)
+
+
+def test_targets_as_a_column_count_as_the_same_labels():
+    X, y = nn.data.moons(60, seed=0)
+    a, b = nn.MLP(2, [8, 1], seed=0), nn.MLP(2, [8, 1], seed=0)
+    flat = fit_quietly(a, X, y, loss="bce_logits", optimizer="adam", lr=0.05, epochs=30)
+    column = fit_quietly(b, X, y[:, None], loss="bce_logits", optimizer="adam", lr=0.05,
+                         epochs=30)
+    assert column["accuracy"] == flat["accuracy"] and flat["accuracy"][-1] > 0.8
+    assert nn.evaluate(b, X, y[:, None]) == nn.evaluate(a, X, y)
+    assert nn.accuracy([0, 1, 1], np.array([[0], [1], [1]])) == 1.0
+
+
+@pytest.mark.parametrize("metrics, error, words", [
+    ((lambda p, c: 1.0, lambda p, c: 2.0), ValueError, "name of its own"),
+    ((nn.accuracy, nn.accuracy), ValueError, "name of its own"),
+    (("accuracy",), TypeError, "a metric is a function"), (3, TypeError, "tuple of functions"),
+])
+def test_metrics_each_need_a_name_of_their_own(metrics, error, words):
+    with pytest.raises(error, match=words):
+        fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, Y2, loss="hinge", metrics=metrics)
+
+
+def test_metrics_named_loss_or_val_are_refused_and_one_function_is_a_tuple_of_one():
+    def loss(predicted, classes):
+        return 0.0
+
+    def val_accuracy(predicted, classes):
+        return 0.0
+
+    for metric in (loss, val_accuracy):
+        with pytest.raises(ValueError, match="name of its own"):
+            fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, Y2, loss="hinge", metrics=(metric,),
+                        validation=(X2, Y2))
+    history = fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, Y2, loss="hinge", metrics=nn.accuracy)
+    assert set(history) == {"loss", "accuracy"}
+
+
+def test_a_loss_that_climbs_from_a_tiny_first_batch_is_not_divergence():
+    x = np.linspace(0, 1, 50)
+    model = nn.MLP(1, [8, 1], seed=0)
+    history = fit_quietly(model, x, 300 * x, loss="mse", optimizer="adam", lr=0.01, epochs=5,
+                          batch_size=1, shuffle=False)
+    assert history.epochs == 5
+
+
+def test_an_overflow_in_the_validation_data_is_not_blamed_on_training():
+    X_val = X2.copy()
+    X_val[0] = [1.5e308, 1.5e308]
+    model = nn.MLP(2, [8, 1], seed=0)
+    with pytest.raises(ValueError, match="X_val has 2 columns but X has 3"):
+        fit_quietly(model, np.column_stack([X2, X2[:, 0]]), Y2, loss="hinge",
+                    validation=(X_val, Y2))
+    with pytest.raises(OverflowError) as raised:
+        fit_quietly(model, X2, Y2, loss="mse", validation=(X_val, Y2), epochs=1)
+    assert "diverged" not in str(raised.value)
+    assert raised.value.history.epochs == 0 or raised.value.history["loss"]
+
+
+@pytest.mark.parametrize("engine", ["auto", "eager"])
+def test_the_history_so_far_comes_with_the_error_when_training_stops(engine):
+    model = nn.MLP(2, [8, 1], seed=0)
+    with pytest.raises(FloatingPointError) as raised:
+        fit_quietly(model, X2 * 100, Y2, loss="mse", lr=50, epochs=50, engine=engine)
+    history = raised.value.history
+    assert history.epochs >= 1 and np.isfinite(history["loss"]).all()
+
+    def interrupt(predicted, classes):
+        if len(history_seen) == 2:
+            raise KeyboardInterrupt
+        history_seen.append(1)
+        return 0.0
+
+    history_seen = []
+    with pytest.raises(KeyboardInterrupt) as stopped:
+        fit_quietly(nn.MLP(2, [8, 1], seed=0), X2, Y2, loss="hinge", metrics=(interrupt,),
+                    epochs=10, engine=engine)
+    assert stopped.value.history.epochs == 3
+
+
+def test_bad_data_in_traced_training_names_the_row_of_x():
+    class LogFirst(nn.Module):
+        def __init__(self):
+            self.neuron = nn.Neuron(2, activation="linear", seed=0)
+
+        def named_parameters(self):
+            return self.neuron.named_parameters()
+
+        def __call__(self, x):
+            return self.neuron([x[0].log() if isinstance(x[0], Value) else Value(x[0]).log(),
+                                x[1]])
+
+    X = np.abs(X2) + 0.1
+    X[17, 0] = -1.0
+    with pytest.raises(DomainError, match=r"X row 17: log of a non-positive number"):
+        fit_quietly(LogFirst(), X, Y2, loss="hinge", engine="traced", batch_size=8)
+
+
+def test_hinge_labels_mixing_0_and_minus_1_are_named():
+    mixed = Y2 * 2 - 1
+    mixed[0] = 0
+    with pytest.raises(ValueError, match="not both"):
+        fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, mixed, loss="hinge")
+
+
+def test_a_weight_shared_by_two_parts_trains_on_both_engines():
+    class Tied(nn.Module):
+        def __init__(self):
+            self.first = nn.Neuron(2, activation="tanh", seed=0)
+
+        def named_parameters(self):
+            return self.first.named_parameters() + [("again", self.first.w[0])]
+
+        def __call__(self, x):
+            return self.first(x) * self.first.w[0]
+
+    histories = [fit_quietly(Tied(), X2, Y2, loss="hinge", engine=e) for e in ("auto", "eager")]
+    assert histories[0]["loss"] == pytest.approx(histories[1]["loss"], rel=1e-9)
+    with pytest.raises(ValueError, match="same parameter twice"):
+        nn.optim.SGD(Tied().parameters(), lr=0.1)
+
+
+def test_targets_that_are_numbers_held_as_objects_are_numbers():
+    history = fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, np.array(list(Y2), dtype=object),
+                          loss="hinge")
+    assert history.epochs == 2
+
+
+def test_a_loss_of_your_own_that_returns_a_number_says_so():
+    with pytest.raises(TypeError, match="must return a Value"):
+        fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, Y2, loss=lambda outputs, targets: 0.0)
