@@ -557,8 +557,7 @@ def trace(function, example, checks=(), wrt=None):
     inputs = set(placeholders)
     captured = [n for n in order if not n.parents and n not in inputs]
     tape = Tape(outputs, order, placeholders, captured, wrt)
-    for sample in [example, *checks]:
-        _check_against_eager(function, tape, sample)
+    _check_against_eager(function, tape, [example, *checks])
     return tape
 
 
@@ -594,13 +593,18 @@ def _as_outputs(result):
 
 
 @no_grad()
-def _check_against_eager(function, tape, sample):
-    eager = [out.data for out in _as_outputs(function([Value(x) for x in sample]))]
-    replayed = [float(column[0]) for column in tape.run([sample])]
-    for e, r in zip(eager, replayed):
-        agree = math.isclose(e, r, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(e) and math.isnan(r))
-        if not agree:
-            raise TraceError(
-                f"the traced tape gives {r!r} where the function itself gives {e!r} for the "
-                f"sample {_shown(sample)}: the function's graph depends on the data (a branch, or a "
-                f"number read from .data), which one trace cannot follow. Use the eager engine.")
+def _check_against_eager(function, tape, samples):
+    """The tape, run once over all the samples, against the function on each one."""
+    replayed = tape.run(samples)
+    for i, sample in enumerate(samples):
+        eager = [out.data for out in _as_outputs(function([Value(x) for x in sample]))]
+        for e, column in zip(eager, replayed):
+            r = float(column[i])
+            agree = math.isclose(e, r, rel_tol=1e-9, abs_tol=1e-12) or \
+                (math.isnan(e) and math.isnan(r))
+            if not agree:
+                raise TraceError(
+                    f"the traced tape gives {r!r} where the function itself gives {e!r} for "
+                    f"the sample {_shown(sample)}: the function's graph depends on the data (a "
+                    f"branch, or a number read from .data), which one trace cannot follow. Use "
+                    f"the eager engine.")

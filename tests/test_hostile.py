@@ -873,3 +873,24 @@ def test_targets_that_are_numbers_held_as_objects_are_numbers():
 def test_a_loss_of_your_own_that_returns_a_number_says_so():
     with pytest.raises(TypeError, match="must return a Value"):
         fit_quietly(nn.MLP(2, [4, 1], seed=0), X2, Y2, loss=lambda outputs, targets: 0.0)
+
+
+def test_a_model_that_branches_on_data_trains_eagerly_under_the_default_engine():
+    class Clip(nn.Module):  # a branch on .data, which one trace cannot follow
+        def __init__(self):
+            self.neuron = nn.Neuron(1, activation="linear", seed=0)
+
+        def named_parameters(self):
+            return self.neuron.named_parameters()
+
+        def __call__(self, x):
+            z = self.neuron(x)
+            return z if z.data < 0.5 else Value(0.5)
+
+    X, y = np.linspace(0, 3, 20), np.zeros(20)
+    auto, eager = Clip(), Clip()
+    a = fit_quietly(auto, X, y, loss="mse", lr=0.1, epochs=3)
+    b = fit_quietly(eager, X, y, loss="mse", lr=0.1, epochs=3, engine="eager")
+    assert a.engine == "eager" and a["loss"] == b["loss"]
+    with pytest.raises(TraceError):
+        fit_quietly(Clip(), X, y, loss="mse", engine="traced")
