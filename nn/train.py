@@ -397,7 +397,12 @@ def _trace_training(model, loss, rows, n_inputs, l2, trained):
     # The tape follows the path the first sample took; samples from across the data check
     # that every sample takes it (a branch on .data in a model of one's own would not).
     spread = np.unique(np.linspace(1, len(rows) - 1, min(TRACE_CHECKS, len(rows) - 1)).astype(int))
-    return trace(one_sample, rows[0], checks=rows[spread], wrt=trained)
+    try:
+        return trace(one_sample, rows[0], checks=rows[spread], wrt=trained)
+    except ArithmeticError as error:  # bad data in a sample checked: name its row of X
+        if getattr(error, "sample", None) is None:
+            raise
+        raise type(error)(f"X row {([0, *spread])[error.sample]}: {error.detail}") from None
 
 
 def _per_sample(columns):

@@ -834,10 +834,12 @@ def test_bad_data_in_traced_training_names_the_row_of_x():
             return self.neuron([x[0].log() if isinstance(x[0], Value) else Value(x[0]).log(),
                                 x[1]])
 
-    X = np.abs(X2) + 0.1
-    X[17, 0] = -1.0
-    with pytest.raises(DomainError, match=r"X row 17: log of a non-positive number"):
-        fit_quietly(LogFirst(), X, Y2, loss="hinge", engine="traced", batch_size=8)
+    X, y = np.abs(nn.data.moons(300, seed=0)[0]) + 0.1, nn.data.moons(300, seed=0)[1]
+    for row in (19, 17):  # one the trace checks, one it does not (found during an epoch)
+        bad = X.copy()
+        bad[row, 0] = -1.0
+        with pytest.raises(DomainError, match=fr"X row {row}: log of a non-positive number"):
+            fit_quietly(LogFirst(), bad, y, loss="hinge", engine="traced", batch_size=8)
 
 
 def test_hinge_labels_mixing_0_and_minus_1_are_named():
