@@ -268,6 +268,11 @@ class Value:
         a, b = _compared(self, other)
         return a >= b
 
+    def __bool__(self):
+        """True unless the data is 0, as for a number (and a PyTorch tensor)."""
+        a, _ = _compared(self, 0.0)
+        return a != 0
+
     # == and hash are object's own, by identity (not redefined here).
 
     # -- gradients --
@@ -346,9 +351,10 @@ def _compared(value, other):
     """The two numbers a comparison looks at (refused while tracing)."""
     if _tracing.get():
         from .compile import TraceError
-        raise TraceError("the traced function compares Values, so its path depends on the "
-                         "data, which one trace cannot follow: use the eager engine, or write "
-                         "the choice without an if (with relu or abs, say)")
+        raise TraceError("the traced function compares Values (or asks one if it is zero), so "
+                         "its path depends on the data, which one trace cannot follow: use "
+                         "the eager engine, or write the choice without an if (with relu or "
+                         "abs, say)")
     return value.data, other.data if isinstance(other, Value) else other
 
 

@@ -896,3 +896,9 @@ def test_a_model_that_branches_on_data_trains_eagerly_under_the_default_engine()
     assert a.engine == "eager" and a["loss"] == b["loss"]
     with pytest.raises(TraceError):
         fit_quietly(Clip(), X, y, loss="mse", engine="traced")
+
+
+def test_bool_of_a_value_is_its_data_not_zero_and_is_refused_while_tracing():
+    assert not Value(0.0) and not Value(-0.0) and Value(0.5) and Value(NAN)
+    with pytest.raises(TraceError, match="zero"):
+        trace(lambda row: row[0] * W if row[0] else W, [1.0])
