@@ -11,7 +11,7 @@ import inspect
 import numbers
 import sys
 import threading
-from math import inf, isfinite, isinf
+from math import isfinite, isinf
 from operator import attrgetter
 
 from . import ops

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ElementTree
 import numpy as np
 import pytest
 
-from autograd import BackwardSteps, Picture, Value, backward_steps, draw_graph
+from autograd import Picture, Value, backward_steps, draw_graph
 from autograd import render as render_module
 
 # Labels and parameter names that try to break out of every place text lands: the page's
