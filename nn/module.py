@@ -134,7 +134,7 @@ def read_model_file(path):
         raise ModelFileError(f"{_where(path)}: not a model file: nested too deeply") from None
     except ValueError as error:  # a number too long to read, a key twice
         raise ModelFileError(f"{_where(path)}: not a valid model file: "
-                             f"{_clipped(str(error))}") from None
+                             f"{clipped(str(error))}") from None
     _check_document(document, path)
     return document
 
@@ -226,7 +226,7 @@ def _build(cls, config, parameters_in_file, path):
         count = cls.parameter_count(**config)
     except (TypeError, ValueError) as error:
         raise ModelFileError(f"{_where(path)}: the architecture in the file is not valid: "
-                             f"{_clipped(str(error))}") from None
+                             f"{clipped(str(error))}") from None
     if count > MAX_PARAMETERS:
         raise ModelFileError(f"{_where(path)}: the architecture in the file has more than the "
                              f"{MAX_PARAMETERS:,} parameters a model file may hold")
@@ -237,7 +237,7 @@ def _build(cls, config, parameters_in_file, path):
         model = cls(**config)
     except (TypeError, ValueError, ArithmeticError) as error:  # what the constructor refuses
         raise ModelFileError(f"{_where(path)}: the architecture in the file is not valid: "
-                             f"{_clipped(str(error))}") from None
+                             f"{clipped(str(error))}") from None
     _check_rebuilt(model, config, path)
     return model
 
@@ -286,12 +286,13 @@ def _where(path):
 def _shown(value, limit=80):
     """A value from a file as a message shows it: its repr, clipped (files can be hostile)."""
     try:
-        return _clipped(repr(value), limit)
+        return clipped(repr(value), limit)
     except (RecursionError, ValueError):  # nested too deeply; an int too long to print
         return f"<a {type(value).__name__}>"
 
 
-def _clipped(text, limit=200):
+def clipped(text, limit=200):
+    """text, cut to `limit` characters and "..." if longer (a message stays one short line)."""
     return text if len(text) <= limit else text[:limit] + "..."
 
 

@@ -12,6 +12,7 @@ from autograd import (TraceError, Value, collector_paused, no_grad, trace, value
                       vector_to_values)
 
 from .losses import LOSSES, l2 as l2_penalty, target_numbers
+from .module import clipped
 from .optim import OPTIMIZERS, Optimizer
 
 
@@ -307,7 +308,7 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
                 parameters = last_good  # the weights of the last step whose loss was sound
                 vector_to_values(last_good, optimizer.params)
                 what = problem if isinstance(problem, _Diverged) else \
-                    f"a step overflowed ({_shortened(problem)})"
+                    f"a step overflowed ({clipped(str(problem), 110)})"
                 raise FloatingPointError(
                     f"training diverged in epoch {epoch + 1}: {what}, with learning rate "
                     f"{optimizer.lr:g}. The model keeps its last good weights; try a smaller "
@@ -347,11 +348,6 @@ def _traced_step(tape, samples, batch, parameters):
         if getattr(error, "sample", None) is None:
             raise
         raise type(error)(f"X row {batch[error.sample]}: {error.detail}") from None
-
-
-def _shortened(error, limit=110):
-    text = str(error)
-    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _check_progress(batch_objective, limit):
