@@ -8,9 +8,9 @@ import contextlib
 import gc
 import math
 import sys
-from numbers import Real
 
-from .value import Value, _data_of, enable_grad, is_grad_enabled, require_value
+from .value import (Value, _data_of, enable_grad, is_grad_enabled, is_sequence,
+                    require_value)
 
 
 def topological_order(root):
@@ -215,7 +215,7 @@ def _as_inputs(inputs, who):
     """A Value or a sequence of Values, as a list, checked."""
     if isinstance(inputs, Value):
         return [inputs]
-    if isinstance(inputs, (str, bytes, Real)) or not hasattr(inputs, "__iter__"):
+    if not is_sequence(inputs):
         raise TypeError(f"{who}() takes the inputs as a Value or a list of Values, got "
                         f"{type(inputs).__name__}: {inputs!r}"[:200])
     inputs = list(inputs)

@@ -10,7 +10,7 @@ import math
 from numbers import Real
 
 from .backward import grad
-from .value import Value, as_float, enable_grad, no_grad
+from .value import Value, as_float, enable_grad, is_sequence, no_grad
 
 
 class GradcheckReport:
@@ -72,7 +72,7 @@ def _floats(inputs):
         inputs = inputs.item()
     if isinstance(inputs, (Value, Real)):
         inputs = [inputs]
-    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+    if not is_sequence(inputs):
         raise TypeError(f"gradcheck takes the inputs as numbers or Values (a list, or one), got "
                         f"{type(inputs).__name__}")
     numbers = []

@@ -26,7 +26,8 @@ import numpy as np
 
 from . import ops
 from .backward import local_derivatives, topological_order
-from .value import Value, _apply, _apply_many, _data_of, _tracing, as_float, no_grad
+from .value import (Value, _apply, _apply_many, _data_of, _tracing, as_float, is_sequence,
+                    no_grad)
 
 
 class TraceError(ValueError):
@@ -570,7 +571,7 @@ def _shown(sample, most=8):
 
 def _sample(numbers, who):
     """One sample as a list of floats, checked."""
-    if isinstance(numbers, (str, bytes)) or not hasattr(numbers, "__iter__"):
+    if not is_sequence(numbers):
         raise TypeError(f"{who} is a sequence of numbers, got {type(numbers).__name__}")
     numbers = list(numbers)
     for position, x in enumerate(numbers):

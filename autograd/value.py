@@ -321,8 +321,14 @@ def logsumexp(values):
     return _apply_many(ops.LOGSUMEXP, _operands("logsumexp", values))
 
 
+def is_sequence(x):
+    """A list, tuple, array row or other sequence of items: not text, a number or a Value
+    (what the functions that take several inputs check before they take them apart)."""
+    return hasattr(x, "__iter__") and not isinstance(x, (str, bytes, Value, numbers.Real))
+
+
 def _listed(values, who):
-    if isinstance(values, (str, bytes, Value, numbers.Real)) or not hasattr(values, "__iter__"):
+    if not is_sequence(values):
         raise TypeError(f"{who} takes a list of Values or numbers, got {type(values).__name__}")
     return list(values)
 
