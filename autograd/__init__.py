@@ -7,11 +7,12 @@
 """
 from .backward import collector_paused, grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
-from .compile import Tape, TraceError, trace, values_to_vector, vector_to_values
+from .compile import Tape, trace, values_to_vector, vector_to_values
+from .files import check_writable, write_atomically
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
 from .steps import BackwardSteps, backward_steps
-from .value import (Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
+from .value import (TraceError, Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
                     set_grad_enabled, total)
 from .viz import Picture, draw_graph
 
@@ -27,4 +28,5 @@ __all__ = [
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",
     "trace", "Tape", "TraceError", "values_to_vector", "vector_to_values",
+    "write_atomically", "check_writable",
 ]

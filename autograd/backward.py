@@ -9,7 +9,7 @@ import gc
 import math
 import sys
 
-from .value import (Value, _data_of, enable_grad, is_grad_enabled, is_sequence,
+from .value import (Value, data_of, enable_grad, is_grad_enabled, is_sequence,
                     require_value)
 
 
@@ -119,7 +119,7 @@ def _float_gradients(output, order, gradients):
                 continue
             rule, upstream = node._rule, gradients[node]
             if rule.variadic:
-                locals_ = rule.partials(list(map(_data_of, parents)), node.data)
+                locals_ = rule.partials(list(map(data_of, parents)), node.data)
                 for parent, local in zip(parents, locals_):
                     gradients[parent] += local * upstream
             elif len(parents) == 2:

@@ -26,12 +26,8 @@ import numpy as np
 
 from . import ops
 from .backward import local_derivatives, topological_order
-from .value import (Value, _apply, _apply_many, _data_of, _tracing, as_float, is_sequence,
-                    no_grad)
-
-
-class TraceError(ValueError):
-    """The function cannot be traced: its graph depends on the data."""
+from .value import (TraceError, Value, apply_rule, apply_rule_many, as_float, data_of,
+                    is_sequence, no_grad, tracing)
 
 
 def _index(slots):
@@ -327,7 +323,7 @@ class Tape:
         width, known = len(batch), len(self.wrt)
         shared = np.empty(self.shared_size)
         shared[:known] = values_to_vector(self.wrt) if at is None else self._point(at)
-        shared[known:known + len(self.others)] = list(map(_data_of, self.others))
+        shared[known:known + len(self.others)] = list(map(data_of, self.others))
         batched = np.empty((self.batched_size, width))
         batched[:self.input_count] = batch.T
         self._forward_program(shared, batched)
@@ -436,9 +432,9 @@ class Tape:
                         leaves = [Value(x) for x in xs]
                         try:
                             if group.rule.variadic:
-                                _apply_many(group.rule, leaves)
+                                apply_rule_many(group.rule, leaves)
                             else:
-                                _apply(group.rule, *leaves)
+                                apply_rule(group.rule, *leaves)
                         except ArithmeticError as error:
                             raise _at_sample(type(error), group, columns[k], str(error)) \
                                 from None
@@ -512,7 +508,7 @@ def _leaves(wrt, batched):
 def values_to_vector(values):
     """The `.data` of Values as one numpy vector (a model's parameters, say)."""
     values = list(values)
-    return np.fromiter(map(_data_of, values), dtype=float, count=len(values))
+    return np.fromiter(map(data_of, values), dtype=float, count=len(values))
 
 
 def vector_to_values(vector, values):
@@ -544,11 +540,11 @@ def trace(function, example, checks=(), wrt=None):
             raise ValueError(f"trace's check {i} has {len(check)} numbers; the example has "
                              f"{len(example)}")
     placeholders = [Value(x, label=f"input{i}") for i, x in enumerate(example)]
-    token = _tracing.set(True)
+    token = tracing.set(True)
     try:
         outputs = _as_outputs(function(placeholders))
     finally:
-        _tracing.reset(token)
+        tracing.reset(token)
     order, seen = [], set()
     for out in outputs:  # one order for all outputs: each one's order is already valid
         for node in topological_order(out):

@@ -21,7 +21,11 @@ from . import ops
 _grad_enabled = contextvars.ContextVar("chainrule_grad_enabled", default=True)
 # Set while autograd.compile traces a function: a comparison of Values then means a branch on
 # the data, which a trace cannot follow.
-_tracing = contextvars.ContextVar("chainrule_tracing", default=False)
+tracing = contextvars.ContextVar("chainrule_tracing", default=False)
+
+
+class TraceError(ValueError):
+    """The function cannot be traced: its graph depends on the data."""
 
 
 def is_grad_enabled():
@@ -112,7 +116,7 @@ class enable_grad(_FixedMode):
 # ---- the node ----
 
 _new_value = object.__new__
-_data_of = attrgetter("data")
+data_of = attrgetter("data")
 
 
 def as_float(data, who="Value()"):
@@ -152,18 +156,18 @@ def _binary(rule):
 
     def method(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else _apply(rule, self, other)
+        return NotImplemented if other is None else apply_rule(rule, self, other)
 
     def reflected(self, other):
         other = _operand(other)
-        return NotImplemented if other is None else _apply(rule, other, self)
+        return NotImplemented if other is None else apply_rule(rule, other, self)
 
     return method, reflected
 
 
 def _unary(rule):
     def method(self):
-        return _apply(rule, self)
+        return apply_rule(rule, self)
 
     method.__name__ = rule.name
     method.__doc__ = f"{rule.name}(self), recorded in the graph."
@@ -218,14 +222,14 @@ class Value:
 
     def __pow__(self, exponent):
         if isinstance(exponent, Value):
-            return _apply(ops.POW, self, exponent)
+            return apply_rule(ops.POW, self, exponent)
         if isinstance(exponent, numbers.Real):
-            return _apply(ops.power(exponent), self)  # a fixed exponent: one input, not two
+            return apply_rule(ops.power(exponent), self)  # a fixed exponent: one input, not two
         return NotImplemented
 
     def __rpow__(self, base):
         if isinstance(base, numbers.Real):  # a fixed base: one input, d/d exponent only
-            return _apply(ops.exponential(as_float(base, "a base")), self)
+            return apply_rule(ops.exponential(as_float(base, "a base")), self)
         return NotImplemented
 
     def __pos__(self):
@@ -248,7 +252,7 @@ class Value:
 
     def leaky_relu(self, slope=0.01):
         """max(x, slope·x) for a small positive slope."""
-        return _apply(ops.leaky_relu(slope), self)
+        return apply_rule(ops.leaky_relu(slope), self)
 
     # -- comparisons look at the data; == and hash stay by identity (Values go in sets) --
 
@@ -301,7 +305,7 @@ def dot(weights, inputs, bias=0.0):
     weights, inputs = _listed(weights, "dot's weights"), _listed(inputs, "dot's inputs")
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    return _apply_many(ops.DOT, _operands("dot", [*weights, *inputs, bias]))
+    return apply_rule_many(ops.DOT, _operands("dot", [*weights, *inputs, bias]))
 
 
 def total(values):
@@ -309,7 +313,7 @@ def total(values):
     values = _listed(values, "total")
     if not values:
         raise ValueError("total() of no values: give at least one")
-    return _apply_many(ops.TOTAL, _operands("total", values))
+    return apply_rule_many(ops.TOTAL, _operands("total", values))
 
 
 def logsumexp(values):
@@ -318,7 +322,7 @@ def logsumexp(values):
     values = _listed(values, "logsumexp")
     if not values:
         raise ValueError("logsumexp() of no values: give at least one")
-    return _apply_many(ops.LOGSUMEXP, _operands("logsumexp", values))
+    return apply_rule_many(ops.LOGSUMEXP, _operands("logsumexp", values))
 
 
 def is_sequence(x):
@@ -355,8 +359,7 @@ def _operand(other):
 
 def _compared(value, other):
     """The two numbers a comparison looks at (refused while tracing)."""
-    if _tracing.get():
-        from .compile import TraceError
+    if tracing.get():
         raise TraceError("the traced function compares Values (or asks one if it is zero), so "
                          "its path depends on the data, which one trace cannot follow: use "
                          "the eager engine, or write the choice without an if (with relu or "
@@ -367,7 +370,7 @@ def _compared(value, other):
 # ---- the forward interpreter: the value on floats, checked, then recorded as a new node ----
 # Written out per arity: this is the hot path of every eager computation.
 
-def _apply(rule, a, b=None):
+def apply_rule(rule, a, b=None):
     """rule applied to one Value (b None) or two."""
     if b is None:
         x = a.data
@@ -392,9 +395,9 @@ def _apply(rule, a, b=None):
     return _node(data, rule, parents)
 
 
-def _apply_many(rule, inputs):
+def apply_rule_many(rule, inputs):
     """A variadic rule applied to a list of Values."""
-    xs = list(map(_data_of, inputs))
+    xs = list(map(data_of, inputs))
     try:
         data = rule.value(xs)
     except OverflowError:

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 
-from autograd.files import check_writable, write_atomically
+from autograd import check_writable, write_atomically
 
 from . import data, optim
 from .layers import ACTIVATIONS, INITIALISERS, MLP

@@ -12,8 +12,7 @@ import numbers
 import os
 import stat
 
-from autograd import Value
-from autograd.files import write_atomically
+from autograd import Value, write_atomically
 
 FORMAT = "chainrule-model"
 VERSION = 1
