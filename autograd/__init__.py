@@ -5,7 +5,7 @@
     >>> y.backward(); x.grad
     7.0
 """
-from .backward import collector_paused, grad, hessian, topological_order
+from .backward import grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
 from .compile import Tape, trace, values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
@@ -15,6 +15,7 @@ from .steps import BackwardSteps, backward_steps
 from .value import (TraceError, Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
                     set_grad_enabled, total)
 from .viz import Picture, draw_graph
+from .walk import collector_paused
 
 # Lets `nn` (and anyone) tell this package from another distribution's `autograd`.
 __chainrule__ = True

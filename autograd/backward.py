@@ -1,16 +1,12 @@
-"""The backward interpreter: topological order, then the chain rule from the output back.
+"""Gradients as functions: `grad`, `hessian`, `topological_order`.
 
-One walk serves both `Value.backward()` and `grad()`. Local derivatives come from each node's
-rule: computed on floats for ordinary gradients, or on the Values themselves when
-`create_graph=True`, which records the backward pass as a graph of its own (higher order).
+Plain gradients come from the float walk (`walk.py`, which `Value.backward()` uses too). With
+`create_graph=True` the same walk runs on the Values themselves, each local derivative computed
+by the node's rule on Values, so the backward pass is recorded as a graph of its own (higher
+order).
 """
-import contextlib
-import gc
-import math
-import sys
-
-from .value import (Value, data_of, enable_grad, is_grad_enabled, is_sequence,
-                    require_value)
+from .value import Value, enable_grad, is_grad_enabled, is_sequence, require_value
+from .walk import collector_paused, depth_first, float_gradients, infinite_slope, local_derivatives
 
 
 def topological_order(root):
@@ -19,30 +15,7 @@ def topological_order(root):
     Iterative depth-first search (no recursion limit), parents visited in order, so the order
     and every sum of gradients is the same from run to run.
     """
-    return _depth_first(require_value(root, "topological_order"), {})
-
-
-def _depth_first(root, seen):
-    """topological_order(root), noting every node in the dict `seen` (as a key, with 0.0):
-    the backward walk starts from that dict, so that it builds one hash table, not two."""
-    order, stack = [], [root]
-    push, pop, place = stack.append, stack.pop, order.append
-    while stack:
-        node = pop()
-        if node is None:  # the marker: every parent of the node below it is placed
-            place(pop())
-            continue
-        if node in seen:
-            continue
-        seen[node] = 0.0
-        parents = node._parents
-        if parents:
-            push(node)
-            push(None)
-            stack.extend(reversed(parents))  # so the first parent comes off the stack first
-        else:
-            place(node)  # a leaf: nothing to wait for
-    return order
+    return depth_first(require_value(root, "topological_order"), {})
 
 
 def _local_derivatives(node, create_graph):
@@ -53,7 +26,7 @@ def _local_derivatives(node, create_graph):
         return rule.partials(list(parents), node) if rule.variadic else \
             rule.partials(*parents, node)
     except (ZeroDivisionError, OverflowError) as error:
-        raise _infinite_slope(rule, [p.data for p in parents], error) from None
+        raise infinite_slope(rule, [p.data for p in parents], error) from None
 
 
 def partials_of(node):
@@ -62,28 +35,11 @@ def partials_of(node):
     return _local_derivatives(node, create_graph=False)
 
 
-def local_derivatives(rule, xs, out):
-    """The rule's ∂out/∂input for each input, on floats: xs the inputs' numbers, out the
-    output's. An infinite slope (sqrt at 0) is an error naming the operation."""
-    try:
-        return rule.partials(xs, out) if rule.variadic else rule.partials(*xs, out)
-    except (ZeroDivisionError, OverflowError) as error:
-        raise _infinite_slope(rule, xs, error) from None
-
-
-def _infinite_slope(rule, xs, error):
-    # e.g. sqrt at 0: the slope is infinite. Say where, rather than hand back inf or nan.
-    return type(error)(f"backward through {rule.describe(xs)}: the derivative is infinite or "
-                       f"too large here ({error})")
-
-
 def _gradients(output, create_graph):
     """{node: d output / d node} for every node `output` depends on."""
+    if not create_graph:
+        return float_gradients(output)
     with collector_paused():
-        if not create_graph:
-            gradients = {}
-            order = _depth_first(output, gradients)
-            return _float_gradients(output, order, gradients)
         return _recorded_gradients(output)
 
 
@@ -105,80 +61,6 @@ def _recorded_gradients(output):
                 previous = gradients.get(parent)
                 gradients[parent] = contribution if previous is None else previous + contribution
         return gradients
-
-
-def _float_gradients(output, order, gradients):
-    """The same walk on plain floats, written for speed: the hot loop of every backward().
-    `gradients` holds every node of `order`, at 0.0."""
-    gradients[output] = 1.0
-    node = output
-    try:
-        for node in reversed(order):
-            parents = node._parents
-            if not parents:
-                continue
-            rule, upstream = node._rule, gradients[node]
-            if rule.variadic:
-                locals_ = rule.partials(list(map(data_of, parents)), node.data)
-                for parent, local in zip(parents, locals_):
-                    gradients[parent] += local * upstream
-            elif len(parents) == 2:
-                a, b = parents
-                local_a, local_b = rule.partials(a.data, b.data, node.data)
-                gradients[a] += local_a * upstream
-                gradients[b] += local_b * upstream
-            else:
-                (a,) = parents
-                (local_a,) = rule.partials(a.data, node.data)
-                gradients[a] += local_a * upstream
-    except (ZeroDivisionError, OverflowError) as error:
-        raise _infinite_slope(node._rule, [p.data for p in node._parents], error) from None
-    _check_finite(gradients)
-    return gradients
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """Python's cyclic garbage collector paused for a block, and set back as it was after.
-
-    Graphs hold no reference cycles, so they are freed without the collector; but the
-    collector, woken by the allocations, would scan every node of a large graph again and
-    again (about half the time of building and walking one, measured in benchmarks/).
-    backward() pauses it for its walk; wrap a training step to pause it for the forward pass:
-
-        with collector_paused():
-            loss = model_loss()
-            loss.backward()
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _check_finite(gradients):
-    """Finite data must not give an infinite or NaN gradient without a word."""
-    if math.isfinite(sum(gradients.values())):
-        return  # a sum is finite only if every term is (inf and NaN never cancel out)
-    bad = next((node for node, g in gradients.items() if not math.isfinite(g)), None)
-    if bad is None or not all(math.isfinite(node.data) for node in gradients):
-        return  # all finite, or the data itself holds inf/NaN: IEEE arithmetic applies
-    name = repr(bad.label) if bad.label is not None else f"the {bad.op or 'leaf'} node"
-    raise OverflowError(
-        f"the gradient with respect to {name} (data {bad.data!r}) is {gradients[bad]!r}: "
-        f"it overflowed the largest float (about {sys.float_info.max:.2g}) although every "
-        f"value is finite"
-    )
-
-
-def backward(output):
-    """Add d output / d node to `.grad` of every node `output` depends on (itself included)."""
-    require_value(output, "backward")
-    for node, gradient in _gradients(output, create_graph=False).items():
-        node.grad += gradient
 
 
 def grad(output, inputs, create_graph=False):

@@ -25,9 +25,10 @@ from numbers import Real
 import numpy as np
 
 from . import ops
-from .backward import local_derivatives, topological_order
-from .value import (TraceError, Value, apply_rule, apply_rule_many, as_float, data_of,
+from .backward import topological_order
+from .value import (TraceError, Value, apply_rule, apply_rule_many, as_float,
                     is_sequence, no_grad, tracing)
+from .walk import data_of, local_derivatives
 
 
 def _index(slots):

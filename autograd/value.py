@@ -12,9 +12,9 @@ import numbers
 import sys
 import threading
 from math import isfinite, isinf
-from operator import attrgetter
 
 from . import ops
+from .walk import data_of, float_gradients
 
 # ---- recording on and off (per thread and per asyncio task) ----
 
@@ -116,7 +116,6 @@ class enable_grad(_FixedMode):
 # ---- the node ----
 
 _new_value = object.__new__
-data_of = attrgetter("data")
 
 
 def as_float(data, who="Value()"):
@@ -288,9 +287,8 @@ class Value:
         gradients again (exactly twice the first). Set `.grad = 0` (or use a module's
         `zero_grad()`) before each new pass.
         """
-        from .backward import backward
-
-        backward(self)
+        for node, gradient in float_gradients(require_value(self, "backward")).items():
+            node.grad += gradient
 
     def detach(self):
         """The same number as a new leaf: nothing flows back through it."""
