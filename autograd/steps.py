@@ -62,7 +62,8 @@ def backward_steps(root, params=None, direction="LR"):
               "text": f"{display[number[root]]}.grad = 1: the output's derivative with respect "
                       f"to itself"}]
     gradients = {root: 1.0}
-    # The engine's own walk (backward._float_walk), one product per step.
+    # The same walk as the engine's (walk._walk, whose order and products test_steps checks),
+    # one product per step.
     for node in reversed(order):
         if not node.parents:
             continue
