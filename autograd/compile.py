@@ -414,12 +414,12 @@ class Tape:
         (log of a negative number, an overflow from finite numbers, log(-inf), ...) and raise
         its error, naming the sample. NaN and inf that IEEE arithmetic makes from NaN and inf
         data (inf - inf, exp(inf)) flow on, as they do eagerly."""
-        width = batched.shape[1]
         for group in self.groups:
             outputs = self._group_outputs(group, shared, batched)
             # the samples worth a look: a non-finite result, or an infinite input (which may
             # give a finite result the eager rule refuses, as (-inf) ** -2.5 does)
-            look = ~np.isfinite(outputs).all(axis=0) & np.ones(width, bool)
+            look = np.zeros(batched.shape[1], bool)
+            look |= ~np.isfinite(outputs).all(axis=0)
             for is_batched, row in zip(group.pattern, group.rows):
                 look |= np.isinf(batched[row] if is_batched else shared[row][:, None]).any(axis=0)
             for columns, inputs in self._chunks(group, shared, batched, look):

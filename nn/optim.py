@@ -26,7 +26,7 @@ class Optimizer:
         if len(set(self.params)) < len(self.params):
             raise ValueError("the optimizer got the same parameter twice (a weight shared by "
                              "two layers?): give each Value once")
-        self.lr = _number(lr, "the learning rate", low=0, low_included=False)
+        self.lr = finite_number(lr, "the learning rate", low=0, low_included=False)
 
     def zero_grad(self):
         for p in self.params:
@@ -79,9 +79,9 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
                  weight_decay=0.0):
         super().__init__(params, lr)
-        momentum = _number(momentum, "SGD's momentum", low=0)
-        dampening = _number(dampening, "SGD's dampening", low=0, high=1)
-        weight_decay = _number(weight_decay, "SGD's weight_decay", low=0)
+        momentum = finite_number(momentum, "SGD's momentum", low=0)
+        dampening = finite_number(dampening, "SGD's dampening", low=0, high=1)
+        weight_decay = finite_number(weight_decay, "SGD's weight_decay", low=0)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.momentum, self.dampening = momentum, dampening
@@ -113,10 +113,10 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam's betas are a pair of numbers in [0, 1), got {betas!r}")
-        self.beta1 = _number(betas[0], "Adam's first beta", low=0, high=1, high_included=False)
-        self.beta2 = _number(betas[1], "Adam's second beta", low=0, high=1, high_included=False)
-        self.eps = _number(eps, "Adam's eps", low=0)
-        self.weight_decay = _number(weight_decay, "Adam's weight_decay", low=0)
+        self.beta1 = finite_number(betas[0], "Adam's first beta", low=0, high=1, high_included=False)
+        self.beta2 = finite_number(betas[1], "Adam's second beta", low=0, high=1, high_included=False)
+        self.eps = finite_number(eps, "Adam's eps", low=0)
+        self.weight_decay = finite_number(weight_decay, "Adam's weight_decay", low=0)
         self.steps = 0
         self.m = np.zeros(len(self.params))  # running average of the gradient
         self.v = np.zeros(len(self.params))  # ... and of its square
@@ -149,7 +149,7 @@ class AdamW(Adam):
 OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
-def _number(value, name, low=None, high=None, low_included=True, high_included=True):
+def finite_number(value, name, low=None, high=None, low_included=True, high_included=True):
     """A finite real number within the bounds given, as a float; else a ValueError naming it."""
     ok = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
     ok = ok and (low is None or value > low or (low_included and value == low))
@@ -165,9 +165,13 @@ def _number(value, name, low=None, high=None, low_included=True, high_included=T
     return float(value)
 
 
-def _count(value, name):
+def whole_number(value, name, allow_none=False):
+    """A whole number >= 1 (numpy's too, not a bool), as an int; None too if allowed."""
+    if value is None and allow_none:
+        return None
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        raise ValueError(f"{name} must be a whole number >= 1{' or None' * allow_none}, "
+                         f"got {value!r}")
     return int(value)
 
 
@@ -195,8 +199,8 @@ class StepLR(Schedule):
 
     def __init__(self, optimizer, step_size, gamma=0.1):
         super().__init__(optimizer)
-        self.step_size = _count(step_size, "StepLR's step_size")
-        self.gamma = _number(gamma, "StepLR's gamma", low=0, low_included=False)
+        self.step_size = whole_number(step_size, "StepLR's step_size")
+        self.gamma = finite_number(gamma, "StepLR's gamma", low=0, low_included=False)
 
     def lr_at(self, epoch):
         return self.base_lr * self.gamma ** (epoch // self.step_size)
@@ -209,10 +213,10 @@ class LinearLR(Schedule):
     def __init__(self, optimizer, start_factor=1 / 3, end_factor=1.0, total_iters=5):
         super().__init__(optimizer)
         # as torch: the rate stays positive at the start and never goes negative
-        self.start_factor = _number(start_factor, "LinearLR's start_factor", low=0, high=1,
+        self.start_factor = finite_number(start_factor, "LinearLR's start_factor", low=0, high=1,
                                     low_included=False)
-        self.end_factor = _number(end_factor, "LinearLR's end_factor", low=0, high=1)
-        self.total_iters = _count(total_iters, "LinearLR's total_iters")
+        self.end_factor = finite_number(end_factor, "LinearLR's end_factor", low=0, high=1)
+        self.total_iters = whole_number(total_iters, "LinearLR's total_iters")
         optimizer.lr = self.lr_at(0)
 
     def lr_at(self, epoch):
@@ -225,8 +229,8 @@ class CosineAnnealingLR(Schedule):
 
     def __init__(self, optimizer, T_max, eta_min=0.0):
         super().__init__(optimizer)
-        self.T_max = _count(T_max, "CosineAnnealingLR's T_max")
-        self.eta_min = _number(eta_min, "CosineAnnealingLR's eta_min", low=0)
+        self.T_max = whole_number(T_max, "CosineAnnealingLR's T_max")
+        self.eta_min = finite_number(eta_min, "CosineAnnealingLR's eta_min", low=0)
 
     def lr_at(self, epoch):
         return self.eta_min + (self.base_lr - self.eta_min) * \

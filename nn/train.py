@@ -4,7 +4,6 @@
 shuffling, a progress bar, metrics, validation and a History that can plot itself.
 """
 import math
-import numbers
 
 import numpy as np
 
@@ -13,7 +12,7 @@ from autograd import (TraceError, Value, collector_paused, no_grad, trace, value
 
 from .losses import LOSSES, l2 as l2_penalty, target_numbers
 from .module import clipped
-from .optim import OPTIMIZERS, Optimizer
+from .optim import OPTIMIZERS, Optimizer, finite_number, whole_number
 
 
 def accuracy(predicted, classes):
@@ -163,15 +162,6 @@ def _named_metrics(metrics):
     return named
 
 
-def _whole_number(value, name, allow_none=False):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1{' or None' * allow_none}, "
-                         f"got {value!r}")
-    return int(value)
-
-
 def _optimizer_for(model, optimizer, lr):
     if isinstance(optimizer, str):
         if optimizer not in OPTIMIZERS:
@@ -234,10 +224,9 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     X, y = _check_data(X, y)
     loss = _loss_function(loss)
     optimizer = _optimizer_for(model, optimizer, lr)
-    epochs = _whole_number(epochs, "epochs")
-    batch_size = _whole_number(batch_size, "batch_size", allow_none=True) or len(X)
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not 0 <= l2 < math.inf:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    epochs = whole_number(epochs, "epochs")
+    batch_size = whole_number(batch_size, "batch_size", allow_none=True) or len(X)
+    l2 = finite_number(l2, "l2", low=0)
     if engine not in ("auto", "traced", "eager"):
         raise ValueError(f"engine is 'auto', 'traced' or 'eager', got {engine!r}")
     metrics = _named_metrics(metrics)
