@@ -11,10 +11,9 @@ from .compile import Tape, trace, values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
 from .ops import DomainError
 from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
-from .steps import BackwardSteps, backward_steps
+from .pictures import BackwardSteps, Picture, backward_steps, draw_graph
 from .value import (TraceError, Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
                     set_grad_enabled, total)
-from .viz import Picture, draw_graph
 from .walk import collector_paused
 
 # Lets `nn` (and anyone) tell this package from another distribution's `autograd`.

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from autograd import Picture, Value, backward_steps, draw_graph
-from autograd import render as render_module
+from autograd.pictures import render as render_module
 
 # Labels and parameter names that try to break out of every place text lands: the page's
 # placeholders, its HTML, its <script>, an iframe's srcdoc, DOT strings, HTML-like labels, SVG.

@@ -8,8 +8,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def imports(package):
-    """(file, module imported from, name) for every `from X import name` in the package."""
-    for path in sorted((ROOT / package).glob("*.py")):
+    """(file, module imported from, name) for every `from X import name` in the package and its
+    subpackages."""
+    for path in sorted((ROOT / package).rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.ImportFrom):
                 module = "." * node.level + (node.module or "")
@@ -37,26 +38,42 @@ def test_nn_uses_only_the_names_autograd_exports():
 
 def module_graph(package):
     """{module: the package's modules it imports, anywhere in its source (function-local
-    imports included)}."""
+    imports included)}, each module named by its dotted path (autograd.pictures.graph), a
+    package by its __init__ (autograd.pictures.__init__), subpackages included."""
+    paths = {".".join(path.relative_to(ROOT).with_suffix("").parts): path
+             for path in sorted((ROOT / package).rglob("*.py"))}
+
+    def module(name):
+        """The module that runs on importing `name`, if it is one of the package's."""
+        for candidate in (name, name + ".__init__"):
+            if candidate in paths:
+                return candidate
+        return None
+
     graph = {}
-    for path in sorted((ROOT / package).glob("*.py")):
-        name = path.stem
+    for name, path in paths.items():
         edges = graph.setdefault(name, set())
+        here = name.split(".")[:-1]  # the package this module is in
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom):
-                if node.level == 1 and node.module:
-                    edges.add(node.module.split(".")[0])
-                elif node.level == 1:
-                    edges.update(alias.name for alias in node.names)
-                elif node.module and node.module.split(".")[0] == package:
-                    edges.add((node.module.split(".") + ["__init__"])[1])
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # relative: from the package `level - 1` steps up from here
+                    base = ".".join(here[:len(here) - node.level + 1] + ([base] if base else []))
+                # `from . import graph` imports a module; `from .graph import draw_graph`, a name
+                targets = [f"{base}.{alias.name}" if module(f"{base}.{alias.name}") else base
+                           for alias in node.names]
+            else:
+                continue
+            edges.update(found for found in map(module, targets) if found)
     return graph
 
 
 def test_there_are_no_import_cycles():
     for package in ("autograd", "nn"):
         graph = module_graph(package)
-        graph.pop("__init__", None)  # it imports every module to export their names
+        graph.pop(f"{package}.__init__", None)  # it imports every module to export their names
         for start in graph:
             stack, seen = [(start, [start])], set()
             while stack:
@@ -66,3 +83,10 @@ def test_there_are_no_import_cycles():
                     if after not in seen:
                         seen.add(after)
                         stack.append((after, path + [after]))
+
+
+def test_the_import_graph_reads_subpackages():
+    graph = module_graph("autograd")
+    assert {"autograd.pictures.graph", "autograd.backward"} <= graph["autograd.pictures.steps"]
+    assert {"autograd.pictures.graph", "autograd.pictures.steps"} <= \
+        graph["autograd.pictures.__init__"]

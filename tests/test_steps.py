@@ -7,8 +7,9 @@ import shutil
 import pytest
 
 from autograd import Value, backward_steps, grad, topological_order
-from autograd import render as render_module
-from autograd.render import printable
+from autograd.pictures import render as render_module
+from autograd.pictures import steps as steps_module
+from autograd.pictures.render import printable
 from test_hostile_pages import HOSTILE_TEXTS
 
 IN_CI = bool(os.environ.get("CI"))
@@ -253,3 +254,18 @@ def test_a_label_that_starts_with_grad_keeps_its_box(tmp_path, browser):
     texts = [t.get_property("textContent")
              for t in browser.find_elements(By.CSS_SELECTOR, f"#v{index} text")]
     assert texts[0] == "grad of n" and texts[-1].startswith("grad ") and texts[-1] != "grad —"
+
+
+def test_the_page_template_holds_each_placeholder_once():
+    template = steps_module.page_template()
+    for name in ("svg", "rows", "data"):
+        assert template.count("{{" + name + "}}") == 1
+    assert template.count("{{") == 3
+
+
+def test_the_page_template_ships_with_the_package():
+    tomllib = pytest.importorskip("tomllib")
+    with open(os.path.join(os.path.dirname(__file__), "..", "pyproject.toml"), "rb") as file:
+        setuptools = tomllib.load(file)["tool"]["setuptools"]
+    assert "autograd.pictures" in setuptools["packages"]
+    assert "step_page.html" in setuptools["package-data"]["autograd.pictures"]

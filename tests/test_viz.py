@@ -13,9 +13,9 @@ import pytest
 
 import nn
 from autograd import Value, draw_graph, topological_order
-from autograd import render as render_module
-from autograd.render import (RENDERER_HINT, RendererNotFound, dot_html, dot_string, dot_tooltip,
-                             printable)
+from autograd.pictures import render as render_module
+from autograd.pictures.render import (RENDERER_HINT, RendererNotFound, dot_html, dot_string,
+                                      dot_tooltip, printable)
 from test_hostile_pages import GRAPHVIZ_ELEMENTS, HOSTILE_TEXTS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -220,8 +220,8 @@ def test_a_notebook_cell_displaying_a_graph_passes_without_a_renderer(tmp_path):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in [
         f"import sys; sys.path.insert(0, {ROOT!r})\n"
-        "import autograd.render\n"
-        "autograd.render.find_renderer = lambda: None  # a machine without dot or graphviz-pure",
+        "import autograd.pictures.render\n"
+        "autograd.pictures.render.find_renderer = lambda: None  # a machine without dot or graphviz-pure",
         "from autograd import Value, draw_graph\n"
         "x = Value(2.0, label='x')\ny = (x * x).tanh()\ny.backward()\ndraw_graph(y)",
     ]]

@@ -10,11 +10,11 @@ import os
 from collections.abc import Iterable, Mapping
 from numbers import Integral
 
-from .backward import partials_of, topological_order
-from .files import write_atomically
+from ..backward import partials_of, topological_order
+from ..files import write_atomically
+from ..value import Value
 from .render import (RendererNotFound, destination, dot_html, dot_string, dot_tooltip, printable,
                      render)
-from .value import Value
 
 PALETTE = ["#ffffff", "#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
 KIND_COLOURS = {"output": "#d62728", "parameter": "#1f77b4", "leaf": "#7f7f7f", "value": "#333333"}
@@ -33,7 +33,7 @@ class Picture:
         self._svg = None
 
     def svg(self):
-        """The picture as SVG text (needs a renderer: see autograd.render)."""
+        """The picture as SVG text (needs a renderer: see autograd.pictures.render)."""
         if self._svg is None:
             self._svg = render(self.source, "svg").decode("utf-8")
         return self._svg
