@@ -9,8 +9,7 @@ from .backward import grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
 from .compile import Tape, trace, values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
-from .ops import DomainError
-from .elementary import cos, exp, log, sigmoid, sin, softplus, sqrt, tanh
+from .ops import FUNCTIONS, DomainError
 from .pictures import BackwardSteps, Picture, backward_steps, draw_graph
 from .value import (TraceError, Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
                     set_grad_enabled, total)
@@ -24,9 +23,13 @@ __all__ = [
     "Value", "DomainError", "grad", "hessian", "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "collector_paused",
     "dot", "total", "logsumexp",
-    "exp", "log", "sqrt", "tanh", "sigmoid", "softplus", "sin", "cos",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",
     "trace", "Tape", "TraceError", "values_to_vector", "vector_to_values",
     "write_atomically", "check_writable",
 ]
+
+# Every function of the rule table (exp, log1p, tanh, clamp, ...), by its name: each takes a
+# float, a Value or a numpy array.
+globals().update(FUNCTIONS)
+__all__ += list(FUNCTIONS)

@@ -1,22 +1,27 @@
-"""Elementary functions that work on floats, on Values and on numpy arrays alike.
+"""The helpers that let one rule of the table run on floats, on Values and on numpy arrays.
 
-The rule table (`ops.py`) writes every value and every local derivative with these helpers and
-plain arithmetic, so one rule serves three interpreters:
+The rule table (`ops.py`) writes every value and every local derivative with plain arithmetic,
+the table's own functions (exp, log, ...) and these helpers, so one rule serves three
+interpreters:
 
 - a float goes to `math` (the forward pass and the plain backward pass),
 - a `Value` goes to its own method, so the derivative is recorded as a graph (create_graph),
-- a numpy array goes to numpy (a traced graph replayed over a whole batch).
+- a numpy array goes to numpy (a traced graph replayed over a whole batch; a many-input
+  operation gets its inputs stacked along axis 0).
+
+The piecewise helpers and the reductions are where the three kinds differ, so that no rule has
+to ask which kind it was given.
 """
 import math
 from itertools import chain
+from operator import mul
 
 import numpy as np
 
-_NUMBER = (float, int)
 _ARRAY = (np.ndarray, np.generic)
 
 
-def _sigmoid_float(x):
+def sigmoid_of_float(x):
     # Two forms so that exp never sees a large positive argument.
     if x >= 0:
         return 1.0 / (1.0 + math.exp(-x))
@@ -24,16 +29,16 @@ def _sigmoid_float(x):
     return e / (1.0 + e)
 
 
-def _softplus_float(x):
+def softplus_of_float(x):
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): exact and never overflows.
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-def _sigmoid_array(x):
+def sigmoid_of_array(x):
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def _softplus_array(x):
+def softplus_of_array(x):
     return np.logaddexp(0.0, x)
 
 
@@ -44,41 +49,24 @@ class DomainError(ValueError, ArithmeticError):
     """
 
 
-def _elementary(name, on_float, on_array):
-    def function(x):
-        if isinstance(x, _NUMBER):
-            try:
-                return on_float(x)
-            except ValueError:
-                if not math.isfinite(x):
-                    return math.nan  # IEEE: sin(inf) is NaN, where math raises
-                raise DomainError(f"{name}({x!r}) has no real value") from None
-            except OverflowError:
-                raise OverflowError(f"{name}({x!r}) overflows: the result is beyond the "
-                                    f"largest float") from None
+def kernel(name, on_float, on_array):
+    """One function for the value of a one-input operation on a float or a numpy array (the
+    forward pass and the batched replay): math's function for a float, numpy's for an array.
+
+    Where math refuses, a non-finite input gives NaN, as IEEE arithmetic and numpy do (sin(inf));
+    a finite one is a DomainError (the rule's own check usually speaks first)."""
+    def value(x):
         if isinstance(x, _ARRAY):
             return on_array(x)
-        method = getattr(x, name, None)  # a Value: record the operation
-        if method is None:
-            raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
-                            f"{type(x).__name__}")
-        return method()
+        try:
+            return on_float(x)
+        except ValueError:
+            if not math.isfinite(x):
+                return math.nan
+            raise DomainError(f"{name}({x!r}) has no real value") from None
 
-    function.__name__ = name
-    function.__doc__ = f"{name}(x) for a float, a Value or a numpy array."
-    return function
-
-
-exp = _elementary("exp", math.exp, np.exp)
-log = _elementary("log", math.log, np.log)
-sqrt = _elementary("sqrt", math.sqrt, np.sqrt)
-tanh = _elementary("tanh", math.tanh, np.tanh)
-sin = _elementary("sin", math.sin, np.sin)
-cos = _elementary("cos", math.cos, np.cos)
-sigmoid = _elementary("sigmoid", _sigmoid_float, _sigmoid_array)
-# max(x, 0), keeping NaN as NaN (NaN <= 0 is False; numpy's maximum propagates NaN)
-relu = _elementary("relu", lambda x: 0.0 if x <= 0 else x, lambda x: np.maximum(x, 0.0))
-softplus = _elementary("softplus", _softplus_float, _softplus_array)
+    value.__name__ = name
+    return value
 
 
 # Piecewise helpers. Their own derivative is zero wherever it exists, so on a Value they return
@@ -86,7 +74,7 @@ softplus = _elementary("softplus", _softplus_float, _softplus_array)
 
 def plain(x):
     """The number inside a Value; anything else as it is."""
-    return x if isinstance(x, _NUMBER + _ARRAY) else x.data
+    return x if isinstance(x, (float, int, np.ndarray, np.generic)) else x.data
 
 
 def step(x):
@@ -168,3 +156,43 @@ def is_finite(x):
 def is_zero(x):
     """Numeric test for zero (a Value's `==` compares identity, not data)."""
     return plain(x) == 0
+
+
+def between(x, low, high):
+    """1 where low <= x <= high, else 0 (the derivative of clamp: 1 at its corners, like
+    PyTorch); a plain number or array, a constant in a recorded graph."""
+    if isinstance(x, _ARRAY):
+        return ((x >= low) & (x <= high)).astype(float)
+    return 1.0 if low <= plain(x) <= high else 0.0
+
+
+def choose(condition, if_true, otherwise):
+    """`if_true` where condition holds, else `otherwise()`: a number, or a function called only
+    where it is needed (a float or Value computes one side; an array computes both, quietly,
+    and keeps the right one elementwise)."""
+    if isinstance(condition, _ARRAY):
+        with np.errstate(all="ignore"):
+            return np.where(condition, if_true, otherwise())
+    return if_true if condition else otherwise()
+
+
+def weighted_sum(weights, xs, start):
+    """start + Σ weights[i]·xs[i], summed left to right from `start` as micrograd's
+    sum(wi*xi, b) is, so that both give the same floats (stacked arrays: along axis 0)."""
+    if is_array(xs):
+        return start + (weights * xs).sum(axis=0)
+    return sum(map(mul, weights, xs), start)
+
+
+def log_sum_exp(xs):
+    """log Σ e^x, shifted by the largest x so that no exp overflows. Where the shift is not
+    finite (every input -inf, one +inf, or a NaN) the shift itself is the answer."""
+    shift = largest(xs)
+    if is_array(xs):
+        finite = np.isfinite(shift)
+        safe = np.where(finite, shift, 0.0)
+        with np.errstate(all="ignore"):
+            return np.where(finite, safe + np.log(np.exp(xs - safe).sum(axis=0)), shift)
+    if not math.isfinite(shift):
+        return shift
+    return shift + math.log(math.fsum(math.exp(x - shift) for x in xs))

@@ -1,31 +1,43 @@
 """The rule table: every operation defined once, its value and its local derivatives side by side.
 
 A rule has
-- `value(*inputs)`: the output,
+- `value(*inputs)`: the output, on floats or numpy arrays,
 - `partials(*inputs, out)`: the local derivative ∂out/∂input for each input, in input order,
-- `check(*inputs)` (optional): raises a clear error where the operation has no real value.
+- `check(*inputs)` (optional): raises a clear error where the operation has no real value,
+- `shows`: how it reads in a message ("{0} + {1}"; else name(inputs)).
 
-`value` and `partials` use only arithmetic and the helpers of `elementary`, so the same rule runs
-on floats (forward, plain backward), on Values (derivatives that are themselves differentiable)
-and on numpy arrays (batched replay). `check` sees floats only.
+`partials` use only arithmetic, the table's functions (exp, cos, sqrt, ...) and the helpers of
+`elementary`, so the same rule runs on floats (the plain backward pass), on Values (derivatives
+that are themselves differentiable) and on numpy arrays (batched replay). `check` sees floats.
+
+Everything else follows from an entry: `Value`'s method, the exported function that takes a
+float, a Value or an array (`autograd.exp`), the error messages, and the batched interpreter.
+`TABLE` holds every entry by name; tests/test_table.py checks that each has a test case, an
+exported function and a row in the README's table of operations.
 """
 import functools
 import math
+import sys
 from numbers import Real
-from operator import mul
+
+import numpy as np
 
 from .elementary import (  # noqa: F401  (DomainError is ops' to export)
     DomainError,
-    add_all, cos, each, exp, is_array, is_finite, is_zero, join, largest, log, one, plain, relu,
-    sigmoid, sign, sin, softplus, sqrt, step, tanh, where,
+    add_all, between, choose, each, is_array, is_zero, join, kernel, log_sum_exp, one, plain,
+    sigmoid_of_array, sigmoid_of_float, sign, softplus_of_array, softplus_of_float, step, where,
+    weighted_sum,
 )
+
+TABLE = {}  # name -> Rule, or -> the function making the Rule of a family (x ** n, clamp)
+FUNCTIONS = {}  # name -> the exported function of a float, a Value or an array
 
 
 class Rule:
     """One operation. A `variadic` rule takes any number of inputs, passed as one sequence:
     `value(inputs)` and `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
-    __slots__ = ("name", "value", "partials", "check", "variadic", "shows")
+    __slots__ = ("name", "value", "partials", "check", "variadic", "shows", "layer")
 
     def __init__(self, name, value, partials, check=None, variadic=False, shows=None):
         self.name = name
@@ -33,7 +45,8 @@ class Rule:
         self.partials = partials
         self.check = check
         self.variadic = variadic
-        self.shows = shows  # how it reads in a message, e.g. "{0} + {1}"; else name(inputs)
+        self.shows = shows
+        self.layer = None  # optional: a faster batched evaluation (see DOT)
 
     def describe(self, xs):
         """This operation on the numbers xs as a message shows it: '2.0 * 3.0', 'exp(1000.0)';
@@ -45,25 +58,81 @@ class Rule:
             shown = shown[:4] + [f"... {len(shown) - 6} more ..."] + shown[-2:]
         return f"{self.name}({', '.join(shown)})"
 
+    def overflow(self, xs):
+        """The error for a result beyond the largest float, from the numbers xs."""
+        return OverflowError(f"{self.describe(xs)} overflows: the result is beyond the largest "
+                             f"float (about {sys.float_info.max:.2g})")
+
+    def on_float(self, x):
+        """The value at one float, checked: what the exported function gives for a number."""
+        if self.check is not None:
+            self.check(x)
+        try:
+            out = self.value(x)
+        except OverflowError:
+            raise self.overflow([x]) from None
+        if not math.isfinite(out) and math.isfinite(x):
+            raise self.overflow([x])
+        return out
+
     def __repr__(self):
         return f"Rule({self.name!r})"
 
 
+def entry(key, rule):
+    """Put a rule (or a family's maker) in the table under `key`; returns it."""
+    assert key not in TABLE, f"{key} is in the table twice"
+    TABLE[key] = rule
+    return rule
+
+
+def exported(function, name=None):
+    """Make `function` the exported one of a table entry (autograd.<name>)."""
+    if name is not None:
+        function.__name__ = name
+    FUNCTIONS[function.__name__] = function
+    return function
+
+
+def unary(name, on_float, on_array, derivative, check=None):
+    """Enter a one-input operation: math's and numpy's function for its value, and its
+    derivative(x, out). Returns its exported function, which takes a float (checked, as a Value
+    would be), a numpy array (numpy's answer, NaN where undefined) or a Value (recorded)."""
+    rule = entry(name, Rule(name, kernel(name, on_float, on_array),
+                            lambda x, out: (derivative(x, out),), check))
+
+    def function(x):
+        if type(x) is float or type(x) is int:
+            return rule.on_float(float(x))
+        if isinstance(x, (np.ndarray, np.generic)):
+            return rule.value(x)
+        if isinstance(x, Real) and not isinstance(x, bool):
+            return rule.on_float(float(x))
+        method = getattr(x, name, None)  # a Value records the operation
+        if method is None:
+            raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
+                            f"{type(x).__name__}")
+        return method()
+
+    function.__doc__ = f"{name}(x) for a float, a Value or a numpy array (elementwise)."
+    function.rule = rule
+    return exported(function, name)
+
+
 # ---- domain checks: a clear error instead of complex, nan or a silently wrong number ----
+# A NaN passes every check (NaN <= 0 is False): NaN data follows IEEE arithmetic.
+
+def refuse(name, is_outside, why):
+    """A check for a one-input operation: DomainError where is_outside(x)."""
+    def check(x):
+        if is_outside(x):
+            raise DomainError(f"{why}: {name}({x!r}) has no real value")
+    return check
+
 
 def _check_divisor(a, b):
     if b == 0:
         raise ZeroDivisionError(f"division by zero: {a!r} / {b!r}")
-
-
-def _check_log(x):
-    if x <= 0:
-        raise DomainError(f"log of a non-positive number: log({x!r}) has no real value")
-
-
-def _check_sqrt(x):
-    if x < 0:
-        raise DomainError(f"sqrt of a negative number: sqrt({x!r}) has no real value")
 
 
 def _check_power(base, exponent):
@@ -75,104 +144,159 @@ def _check_power(base, exponent):
         raise ZeroDivisionError(f"zero to a negative power: 0.0 ** {exponent!r} divides by zero")
 
 
-# ---- the table ----
+# ---- arithmetic ----
 
-ADD = Rule("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), shows="{0} + {1}")
-SUB = Rule("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), shows="{0} - {1}")
-MUL = Rule("*", lambda a, b: a * b, lambda a, b, out: (b, a), shows="{0} * {1}")
-DIV = Rule("/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b), _check_divisor,
-           shows="{0} / {1}")
-NEG = Rule("neg", lambda x: -x, lambda x, out: (-1.0,))
+ADD = entry("add", Rule("+", lambda a, b: a + b, lambda a, b, out: (1.0, 1.0), shows="{0} + {1}"))
+SUB = entry("sub", Rule("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), shows="{0} - {1}"))
+MUL = entry("mul", Rule("*", lambda a, b: a * b, lambda a, b, out: (b, a), shows="{0} * {1}"))
+DIV = entry("div", Rule("/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b),
+                        _check_divisor, shows="{0} / {1}"))
+NEG = entry("neg", Rule("neg", lambda x: -x, lambda x, out: (-1.0,)))
+ABS = entry("abs", Rule("abs", abs, lambda x, out: (sign(x),)))  # slope 0 at 0, as PyTorch
 
-EXP = Rule("exp", exp, lambda x, out: (out,))
-LOG = Rule("log", log, lambda x, out: (1.0 / x,), _check_log)
-SQRT = Rule("sqrt", sqrt, lambda x, out: (0.5 / out,), _check_sqrt)
-ABS = Rule("abs", abs, lambda x, out: (sign(x),))
-SIN = Rule("sin", sin, lambda x, out: (cos(x),))
-COS = Rule("cos", cos, lambda x, out: (-sin(x),))
+# ---- functions: value (math, numpy), derivative, domain ----
 
-TANH = Rule("tanh", tanh, lambda x, out: (1.0 - out * out,))
-SIGMOID = Rule("sigmoid", sigmoid, lambda x, out: (out * (1.0 - out),))
-SOFTPLUS = Rule("softplus", softplus, lambda x, out: (sigmoid(x),))
-# relu keeps NaN as NaN rather than hiding it as 0; its slope at 0 is 0, like PyTorch's.
-RELU = Rule("relu", relu, lambda x, out: (step(x),))
+exp = unary("exp", math.exp, np.exp, lambda x, out: out)
+expm1 = unary("expm1", math.expm1, np.expm1, lambda x, out: out + 1.0)
+log = unary("log", math.log, np.log, lambda x, out: 1.0 / x,
+            refuse("log", lambda x: x <= 0, "log of a non-positive number"))
+log1p = unary("log1p", math.log1p, np.log1p, lambda x, out: 1.0 / (1.0 + x),
+              refuse("log1p", lambda x: x <= -1, "log1p of a number at or below -1"))
+log2 = unary("log2", math.log2, np.log2, lambda x, out: 1.0 / (x * math.log(2.0)),
+             refuse("log2", lambda x: x <= 0, "log2 of a non-positive number"))
+log10 = unary("log10", math.log10, np.log10, lambda x, out: 1.0 / (x * math.log(10.0)),
+              refuse("log10", lambda x: x <= 0, "log10 of a non-positive number"))
+sqrt = unary("sqrt", math.sqrt, np.sqrt, lambda x, out: 0.5 / out,
+             refuse("sqrt", lambda x: x < 0, "sqrt of a negative number"))
 
+sin = unary("sin", math.sin, np.sin, lambda x, out: cos(x))
+cos = unary("cos", math.cos, np.cos, lambda x, out: -sin(x))
+tan = unary("tan", math.tan, np.tan, lambda x, out: 1.0 + out * out)
+asin = unary("asin", math.asin, np.arcsin, lambda x, out: 1.0 / sqrt(1.0 - x * x),
+             refuse("asin", lambda x: abs(x) > 1, "asin of a number outside [-1, 1]"))
+acos = unary("acos", math.acos, np.arccos, lambda x, out: -1.0 / sqrt(1.0 - x * x),
+             refuse("acos", lambda x: abs(x) > 1, "acos of a number outside [-1, 1]"))
+atan = unary("atan", math.atan, np.arctan, lambda x, out: 1.0 / (1.0 + x * x))
 
-# ---- operations on many inputs: one node where the expression would take dozens ----
+sinh = unary("sinh", math.sinh, np.sinh, lambda x, out: cosh(x))
+cosh = unary("cosh", math.cosh, np.cosh, lambda x, out: sinh(x))
+tanh = unary("tanh", math.tanh, np.tanh, lambda x, out: 1.0 - out * out)
+asinh = unary("asinh", math.asinh, np.arcsinh, lambda x, out: 1.0 / sqrt(x * x + 1.0))
+acosh = unary("acosh", math.acosh, np.arccosh,
+              lambda x, out: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),
+              refuse("acosh", lambda x: x < 1, "acosh of a number below 1"))
+atanh = unary("atanh", math.atanh, np.arctanh, lambda x, out: 1.0 / (1.0 - x * x),
+              refuse("atanh", lambda x: abs(x) >= 1, "atanh of a number outside (-1, 1)"))
 
-def _dot_value(inputs):
-    # inputs = (w1..wn, x1..xn, b): a neuron's w·x + b, summed left to right like
-    # micrograd's sum(wi*xi, b) so that both give the same floats.
-    n = len(inputs) // 2
-    weights, xs, bias = inputs[:n], inputs[n:2 * n], inputs[2 * n:]
-    if is_array(inputs):
-        return bias[0] + (weights * xs).sum(axis=0)
-    return sum(map(mul, weights, xs), bias[0])
+# ---- activations ----
 
-
-def _dot_partials(inputs, out):
-    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
-    n = len(inputs) // 2
-    return join(inputs[n:2 * n], inputs[:n], [1.0])
-
-
-DOT = Rule("dot", _dot_value, _dot_partials, variadic=True)
-
-TOTAL = Rule("total", add_all, lambda inputs, out: each(one, inputs), variadic=True)
-
-
-def _log_sum_exp(inputs):
-    # log Σ e^x, shifted by the largest x so that no exp overflows. Where the shift is not
-    # finite (every input -inf, one +inf, or a NaN) the shift itself is the answer.
-    shift = largest(inputs)
-    if is_array(inputs):
-        finite = is_finite(shift)
-        safe = where(finite, shift, 0.0)
-        return where(finite, safe + log(add_all(exp(inputs - safe))), shift)
-    if not math.isfinite(shift):
-        return shift
-    return shift + log(add_all(each(lambda x: exp(x - shift), inputs)))
+sigmoid = unary("sigmoid", sigmoid_of_float, sigmoid_of_array, lambda x, out: out * (1.0 - out))
+softplus = unary("softplus", softplus_of_float, softplus_of_array, lambda x, out: sigmoid(x))
+# relu keeps NaN as NaN rather than hiding it as 0 (NaN <= 0 is False; numpy's maximum keeps
+# NaN); its slope at 0 is 0, like PyTorch's.
+relu = unary("relu", lambda x: 0.0 if x <= 0 else x, lambda x: np.maximum(x, 0.0),
+             lambda x, out: step(x))
 
 
-# d/dx_i log Σ e^x = softmax_i = e^(x_i - out)
-LOGSUMEXP = Rule("logsumexp", _log_sum_exp,
-                 lambda inputs, out: each(lambda x: exp(x - out), inputs), variadic=True)
+# ---- operations with fixed numbers in them: one rule per number, made once and kept ----
 
+def _check_number(number, what):
+    if isinstance(number, bool) or not isinstance(number, Real) or math.isnan(number):
+        raise TypeError(f"{what} is a number, got {number!r}"[:200])
+    return float(number)
+
+
+@functools.lru_cache(maxsize=1024)
+def _leaky_relu(slope):
+    return Rule(f"leaky_relu({slope:g})", lambda x: where(x > 0, x, slope * x),
+                lambda x, out: (where(x > 0, 1.0, slope),))
+
+
+def leaky_relu_rule(slope):
+    """The rule for leaky_relu with a fixed negative slope (slope at 0, as PyTorch)."""
+    if isinstance(slope, bool) or not isinstance(slope, Real) or not math.isfinite(slope):
+        raise ValueError(f"leaky_relu's slope is a finite number, got {slope!r}")
+    return _leaky_relu(float(slope))
+
+
+entry("leaky_relu", leaky_relu_rule)
+
+
+@exported
+def leaky_relu(x, slope=0.01):
+    """max(x, slope·x) for a float, a Value or a numpy array (elementwise)."""
+    return _applied(leaky_relu_rule(slope), x, "leaky_relu", slope)
+
+
+@functools.lru_cache(maxsize=1024)
+def _clamp(low, high):
+    # min(max(x, low), high) keeping NaN as NaN; slope 1 from low to high inclusive, as PyTorch
+    return Rule(f"clamp({low:g}, {high:g})", lambda x: where(x < low, low, where(x > high, high, x)),
+                lambda x, out: (between(x, low, high),))
+
+
+def clamp_rule(low=None, high=None):
+    """The rule for clamp(x, low, high): x held between two fixed numbers (either may be None)."""
+    if low is None and high is None:
+        raise ValueError("clamp needs low, high or both")
+    low = -math.inf if low is None else _check_number(low, "clamp's low")
+    high = math.inf if high is None else _check_number(high, "clamp's high")
+    if low > high:
+        raise ValueError(f"clamp's low {low!r} is above its high {high!r}")
+    return _clamp(low, high)
+
+
+entry("clamp", clamp_rule)
+
+
+@exported
+def clamp(x, low=None, high=None):
+    """x held between low and high (either may be None), for a float, a Value or a numpy
+    array; slope 1 from low to high inclusive, 0 outside (as PyTorch)."""
+    return _applied(clamp_rule(low, high), x, "clamp", low, high)
+
+
+def _applied(rule, x, name, *numbers):
+    """The exported function of a family's rule at x: a float, an array or a Value."""
+    if isinstance(x, (np.ndarray, np.generic)):
+        return rule.value(x)
+    if isinstance(x, Real) and not isinstance(x, bool):
+        return rule.on_float(float(x))
+    method = getattr(x, name, None)
+    if method is None:
+        raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
+                        f"{type(x).__name__}")
+    return method(*numbers)
+
+
+# ---- powers ----
 
 def _power_partials(base, exponent, out):
-    if is_array(base) or is_array(exponent):
-        return _power_partials_batched(base, exponent, out)
     # d/d base: exponent * base ** (exponent - 1), written out even where the exponent is 0
     # (it is 0 there) so that its own derivative with respect to the exponent stays right;
     # at 0 ** 0 the slope is 0, as PyTorch (the formula would divide by zero).
-    both_zero = is_zero(base) and is_zero(exponent)
-    d_base = 0.0 if both_zero else exponent * base ** (exponent - 1.0)
-    # d/d exponent: out * log(base). At base 0 the output is flat (0 ** b = 0 for b > 0).
-    if is_zero(base):
-        d_exponent = 0.0
-    elif base < 0:
-        raise _negative_base(base)
-    else:
-        d_exponent = out * log(base)
+    d_base = choose(is_zero(base) & is_zero(exponent), 0.0,
+                    lambda: exponent * base ** (exponent - 1.0))
+    # d/d exponent: out * log(base); flat at base 0 (0 ** b = 0 for b > 0)
+    d_exponent = choose(is_zero(base), 0.0, lambda: out * _log_of_base(base, like=base))
     return (d_base, d_exponent)
 
 
-def _negative_base(base):
-    return DomainError(
-        f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
-        "positive base: a negative number to a real power has no real value")
+def _log_of_base(base, like):
+    """log(base) for the derivative of base ** b with respect to b. A negative base has no real
+    log: an error for one number, NaN across a batch (`like` an array), which the tape then
+    explains with this same error."""
+    if is_array(like):
+        return log(where(base < 0, math.nan, base))
+    if plain(base) < 0:
+        raise DomainError(
+            f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
+            "positive base: a negative number to a real power has no real value")
+    return log(base)
 
 
-def _power_partials_batched(base, exponent, out):
-    # The same cases elementwise. A negative base gives NaN here, which the tape reports
-    # through the eager rule above.
-    d_base = where((base == 0) & (exponent == 0), 0.0, exponent * base ** (exponent - 1.0))
-    d_exponent = where(base == 0, 0.0, out * log(where(base < 0, float("nan"), base)))
-    return (d_base, d_exponent)
-
-
-POW = Rule("**", lambda base, exponent: base ** exponent, _power_partials, _check_power,
-           shows="{0} ** {1}")
+POW = entry("pow", Rule("**", lambda base, exponent: base ** exponent, _power_partials,
+                        _check_power, shows="{0} ** {1}"))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -185,44 +309,53 @@ def power(exponent):
 
     def partials(x, out):
         if exponent == 0:
-            return (0.0,)
+            return (0.0,)  # the formula would divide by zero at x = 0
         return (exponent * x ** (exponent - 1.0),)
 
     return Rule(f"**{exponent:g}", lambda x: x ** exponent, partials, check,
                 shows="{0} ** " + repr(exponent))
 
 
+entry("power", power)
+
+
 @functools.lru_cache(maxsize=1024)
 def exponential(base):
     """The rule for base ** x with a fixed number as the base (only d/dx is ever needed)."""
     base = float(base)
-    log_base = math.log(base) if base > 0 else math.nan
 
     def check(x):
         _check_power(base, x)
 
     def partials(x, out):
-        if base == 0:
-            return (0.0,)  # 0 ** x is flat where it is defined (x > 0)
-        if base < 0 and not is_array(x):  # (a batch gets NaN, which the tape explains)
-            raise _negative_base(base)
-        return (out * log_base,)
+        # 0 ** x is flat where it is defined (x > 0)
+        return (choose(base == 0, 0.0, lambda: out * _log_of_base(base, like=x)),)
 
     shown = f"({base!r})" if base < 0 else repr(base)
     return Rule(f"{base:g}**", lambda x: base ** x, partials, check, shows=shown + " ** {0}")
 
 
-def leaky_relu(slope):
-    """The rule for leaky_relu with a fixed negative slope (slope at 0, as PyTorch)."""
-    if isinstance(slope, bool) or not isinstance(slope, Real) or not math.isfinite(slope):
-        raise ValueError(f"leaky_relu's slope is a finite number, got {slope!r}")
-    return _leaky_relu(float(slope))
+entry("exponential", exponential)
 
 
-@functools.lru_cache(maxsize=1024)
-def _leaky_relu(slope):
-    return Rule(
-        f"leaky_relu({slope:g})",
-        lambda x: where(x > 0, x, slope * x),
-        lambda x, out: (where(x > 0, 1.0, slope),),
-    )
+# ---- operations on many inputs: one node where the expression would take dozens ----
+
+def _dot_value(inputs):
+    # inputs = (w1..wn, x1..xn, b): a neuron's w·x + b
+    n = len(inputs) // 2
+    return weighted_sum(inputs[:n], inputs[n:2 * n], inputs[2 * n])
+
+
+def _dot_partials(inputs, out):
+    # d/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    n = len(inputs) // 2
+    return join(inputs[n:2 * n], inputs[:n], [1.0])
+
+
+DOT = entry("dot", Rule("dot", _dot_value, _dot_partials, variadic=True))
+TOTAL = entry("total", Rule("total", add_all, lambda inputs, out: each(one, inputs),
+                            variadic=True))
+# d/dx_i log Σ e^x = softmax_i = e^(x_i - out)
+LOGSUMEXP = entry("logsumexp", Rule("logsumexp", log_sum_exp,
+                                    lambda inputs, out: each(lambda x: exp(x - out), inputs),
+                                    variadic=True))

@@ -13,6 +13,8 @@ import sys
 import threading
 from math import isfinite, isinf
 
+import numpy as np
+
 from . import ops
 from .walk import data_of, float_gradients
 
@@ -237,21 +239,16 @@ class Value:
     __neg__ = _unary(ops.NEG)
     __abs__ = abs = _unary(ops.ABS)
 
-    # -- functions --
-
-    exp = _unary(ops.EXP)
-    log = _unary(ops.LOG)
-    sqrt = _unary(ops.SQRT)
-    sin = _unary(ops.SIN)
-    cos = _unary(ops.COS)
-    tanh = _unary(ops.TANH)
-    sigmoid = _unary(ops.SIGMOID)
-    softplus = _unary(ops.SOFTPLUS)
-    relu = _unary(ops.RELU)
+    # -- functions: one method per one-input entry of the table (set below the class) --
 
     def leaky_relu(self, slope=0.01):
         """max(x, slope·x) for a small positive slope."""
-        return apply_rule(ops.leaky_relu(slope), self)
+        return apply_rule(ops.leaky_relu_rule(slope), self)
+
+    def clamp(self, low=None, high=None):
+        """x held between low and high (either may be None); slope 1 from low to high
+        inclusive, 0 outside, as PyTorch."""
+        return apply_rule(ops.clamp_rule(low, high), self)
 
     # -- comparisons look at the data; == and hash stay by identity (Values go in sets) --
 
@@ -295,15 +292,21 @@ class Value:
         return Value(self.data, label=self.label)
 
 
+for _name, _function in ops.FUNCTIONS.items():
+    if not hasattr(Value, _name):  # x.exp(), x.log1p(), ...: every function of the table
+        setattr(Value, _name, _unary(_function.rule))
+
+
 def dot(weights, inputs, bias=0.0):
     """w·x + b = bias + Σ weights[i]·inputs[i], recorded as one node (a neuron's weighted sum).
 
-    The same number and gradients as writing the sum out, with one node instead of 2n.
+    The same number and gradients as writing the sum out, with one node instead of 2n. Given
+    only numbers it is a number; given numpy arrays, elementwise across them.
     """
     weights, inputs = _listed(weights, "dot's weights"), _listed(inputs, "dot's inputs")
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    return apply_rule_many(ops.DOT, _operands("dot", [*weights, *inputs, bias]))
+    return _many(ops.DOT, "dot", [*weights, *inputs, bias])
 
 
 def total(values):
@@ -311,7 +314,7 @@ def total(values):
     values = _listed(values, "total")
     if not values:
         raise ValueError("total() of no values: give at least one")
-    return apply_rule_many(ops.TOTAL, _operands("total", values))
+    return _many(ops.TOTAL, "total", values)
 
 
 def logsumexp(values):
@@ -320,7 +323,22 @@ def logsumexp(values):
     values = _listed(values, "logsumexp")
     if not values:
         raise ValueError("logsumexp() of no values: give at least one")
-    return apply_rule_many(ops.LOGSUMEXP, _operands("logsumexp", values))
+    return _many(ops.LOGSUMEXP, "logsumexp", values)
+
+
+def _many(rule, who, given):
+    """A many-input rule on Values (recorded), on plain numbers (a number, checked the same
+    way) or on numpy arrays (elementwise across them, NaN where undefined)."""
+    if any(isinstance(x, np.ndarray) for x in given) and not any(isinstance(x, Value)
+                                                                  for x in given):
+        try:
+            stacked = np.array(np.broadcast_arrays(*given), dtype=float)
+        except (ValueError, TypeError):
+            raise TypeError(f"{who} takes numbers, Values or numpy arrays of one shape") from None
+        with np.errstate(all="ignore"):
+            return rule.value(stacked)
+    out = apply_rule_many(rule, _operands(who, given))
+    return out if any(isinstance(x, Value) for x in given) else out.data
 
 
 def is_sequence(x):
@@ -377,7 +395,7 @@ def apply_rule(rule, a, b=None):
         try:
             data = rule.value(x)
         except OverflowError:
-            raise OverflowError(_overflow_message(rule, [x])) from None
+            raise rule.overflow([x]) from None
         parents = (a,)
     else:
         x, y = a.data, b.data
@@ -386,7 +404,7 @@ def apply_rule(rule, a, b=None):
         try:
             data = rule.value(x, y)
         except OverflowError:
-            raise OverflowError(_overflow_message(rule, [x, y])) from None
+            raise rule.overflow([x, y]) from None
         parents = (a, b)
     if not isfinite(data):
         _check_overflow(rule, [p.data for p in parents])
@@ -399,7 +417,7 @@ def apply_rule_many(rule, inputs):
     try:
         data = rule.value(xs)
     except OverflowError:
-        raise OverflowError(_overflow_message(rule, xs)) from None
+        raise rule.overflow(xs) from None
     if not isfinite(data):
         _check_overflow(rule, xs)
     return _node(data, rule, tuple(inputs))
@@ -422,9 +440,5 @@ def _node(data, rule, parents):
 def _check_overflow(rule, xs):
     """A non-finite result: fine from non-finite data (IEEE), an error from finite data."""
     if all(isfinite(x) for x in xs):
-        raise OverflowError(_overflow_message(rule, xs))
+        raise rule.overflow(xs)
 
-
-def _overflow_message(rule, xs):
-    return (f"{rule.describe(xs)} overflows: the result is beyond the largest float "
-            f"(about {sys.float_info.max:.2g})")
