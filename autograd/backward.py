@@ -4,7 +4,13 @@ Plain gradients come from the float walk (`walk.py`, which `Value.backward()` us
 `create_graph=True` the same walk runs on the Values themselves, each local derivative computed
 by the node's rule on Values, so the backward pass is recorded as a graph of its own (higher
 order).
+
+`chain_rule_steps` is the backward walk one chain-rule product at a time: the walk on Values,
+the pictures and the step-through page are all read off it, and the float walk, written out
+for speed, is tested against it.
 """
+from typing import NamedTuple
+
 from .value import Value, enable_grad, is_grad_enabled, is_sequence, require_value
 from .walk import collector_paused, depth_first, float_gradients, infinite_slope, local_derivatives
 
@@ -19,6 +25,7 @@ def topological_order(root):
 
 
 def _local_derivatives(node, create_graph):
+    """∂node/∂(each of its inputs): floats, or Values computed by the rule on Values."""
     rule, parents = node._rule, node._parents
     if not create_graph:
         return local_derivatives(rule, [p.data for p in parents], node.data)
@@ -35,6 +42,48 @@ def partials_of(node):
     return _local_derivatives(node, create_graph=False)
 
 
+class ChainRuleStep(NamedTuple):
+    """One product of the chain rule: the gradient of `node` times ∂node/∂parent, added to the
+    gradient of `parent`, the node's input number `position`. Floats, or Values when the walk
+    is recorded."""
+    node: Value
+    parent: Value
+    position: int
+    local: float | Value         # ∂node/∂parent
+    upstream: float | Value      # d output / d node
+    contribution: float | Value  # local × upstream
+    before: float | Value | None  # d output / d parent before this step (None: no term yet)
+    after: float | Value         # d output / d parent after it: before + contribution
+
+
+def chain_rule_steps(output, create_graph=False):
+    """The backward walk from `output`, one ChainRuleStep per edge of its graph.
+
+    Nodes come in reverse topological order (each after every node that uses it), a node's
+    inputs in order; each step's product is added to the input's gradient before it is
+    yielded, so after the last step every `after` is final. d output / d output is 1.
+
+    On floats; with create_graph=True on Values, each local derivative computed by the rule on
+    Values, so that the walk is recorded where grad mode is on (grad() turns it on).
+    """
+    gradients = {output: Value(1.0) if create_graph else 1.0}
+    for node in reversed(topological_order(output)):
+        if not node._parents:
+            continue
+        upstream = gradients[node]
+        locals_ = _local_derivatives(node, create_graph)
+        for position, (parent, local) in enumerate(zip(node._parents, locals_)):
+            if type(local) is float and local == 1.0:
+                contribution = upstream  # the same number, and no "* 1.0" node in a recording
+            else:
+                contribution = local * upstream
+            before = gradients.get(parent)
+            after = contribution if before is None else before + contribution
+            gradients[parent] = after
+            yield ChainRuleStep(node, parent, position, local, upstream, contribution, before,
+                                after)
+
+
 def _gradients(output, create_graph):
     """{node: d output / d node} for every node `output` depends on."""
     if not create_graph:
@@ -44,22 +93,12 @@ def _gradients(output, create_graph):
 
 
 def _recorded_gradients(output):
-    """The same walk on Values, recording it (create_graph), even inside no_grad(): asked for
-    a graph, it records one, as PyTorch does."""
+    """{node: d output / d node} as Values, the walk recorded (create_graph), even inside
+    no_grad(): asked for a graph, it records one, as PyTorch does."""
     with enable_grad():
-        order = topological_order(output)
         gradients = {output: Value(1.0)}
-        for node in reversed(order):
-            if not node._parents:
-                continue
-            upstream = gradients[node]
-            for parent, local in zip(node._parents, _local_derivatives(node, True)):
-                if type(local) is float and local == 1.0:
-                    contribution = upstream  # keep the recorded graph free of "* 1.0" nodes
-                else:
-                    contribution = local * upstream
-                previous = gradients.get(parent)
-                gradients[parent] = contribution if previous is None else previous + contribution
+        for step in chain_rule_steps(output, create_graph=True):
+            gradients[step.parent] = step.after
         return gradients
 
 
