@@ -36,12 +36,6 @@ def _local_derivatives(node, create_graph):
         raise infinite_slope(rule, [p.data for p in parents], error) from None
 
 
-def partials_of(node):
-    """∂node/∂(each of its parents) on floats: what one step of the backward walk multiplies
-    the node's gradient by (the pictures and the step-through page show these)."""
-    return _local_derivatives(node, create_graph=False)
-
-
 class ChainRuleStep(NamedTuple):
     """One product of the chain rule: the gradient of `node` times ∂node/∂parent, added to the
     gradient of `parent`, the node's input number `position`. Floats, or Values when the walk

@@ -2,10 +2,11 @@
 (Value.backward, walk.float_gradients), the recorded walk (create_graph) and the pictures must
 all take exactly its steps."""
 import random
+import re
 
 import pytest
 
-from autograd import Value, dot, grad, logsumexp, topological_order, total
+from autograd import Value, dot, draw_graph, grad, logsumexp, topological_order, total
 from autograd.backward import chain_rule_steps
 from autograd.walk import float_gradients
 from cases import CASES
@@ -126,3 +127,10 @@ def test_an_infinite_slope_stops_the_walk_naming_the_operation():
     with pytest.raises(ZeroDivisionError, match="sqrt"):
         out.backward()
 
+
+def test_the_picture_shows_where_the_walk_stops():
+    x, y = Value(0.0, label="x"), Value(2.0, label="y")
+    out = (x * y).sqrt() + 1  # the walk: +, then sqrt at 0 stops it before x * y
+    source = draw_graph(out, derivatives=True).source
+    labels = re.findall(r'label="∂ = ([^"]*)"', source)
+    assert sorted(labels) == sorted(["1", "1", "undefined", "—", "—"])

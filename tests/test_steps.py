@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from autograd import Value, backward_steps, grad, topological_order
+from autograd.backward import chain_rule_steps
 from autograd.pictures import render as render_module
 from autograd.pictures import steps as steps_module
 from autograd.pictures.render import printable
@@ -269,3 +270,14 @@ def test_the_page_template_ships_with_the_package():
         setuptools = tomllib.load(file)["tool"]["setuptools"]
     assert "autograd.pictures" in setuptools["packages"]
     assert "step_page.html" in setuptools["package-data"]["autograd.pictures"]
+
+
+def test_the_page_takes_the_engines_steps():
+    out = expression()
+    order = topological_order(out)
+    number = {node: i for i, node in enumerate(order)}
+    page = backward_steps(out).steps[1:]  # after the first, d out / d out = 1
+    walk = list(chain_rule_steps(out))
+    assert [(s["node"], s["parent"], s["edge"], s["grad"]) for s in page] == [
+        (number[s.node], number[s.parent], f"e{number[s.parent]}_{number[s.node]}_{s.position}",
+         s.after) for s in walk]

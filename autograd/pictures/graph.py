@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from numbers import Integral
 
-from ..backward import partials_of, topological_order
+from ..backward import chain_rule_steps, topological_order
 from ..files import write_atomically
 from ..value import Value
 from .render import (RendererNotFound, destination, dot_html, dot_string, dot_tooltip, printable,
@@ -208,7 +208,9 @@ def draw_graph(root, direction="LR", derivatives=False, color=True, params=None,
     """Draw the graph that computed `root`.
 
     direction: 'LR' (left to right) or 'TB' (top to bottom).
-    derivatives: write each local derivative ∂(result)/∂(input) on its edge.
+    derivatives: write each local derivative ∂(result)/∂(input) on its edge, as the backward
+        walk multiplies by it ('undefined' where it is infinite: the walk stops there, as
+        backward() does, and the edges it does not reach show '—').
     color: fill each grad with a colour for |grad| (the "where does the gradient flow" view).
     params: the parameters to mark — a list of Values, (name, Value) pairs or a dict, e.g.
         model.named_parameters(); their names label the boxes.
@@ -257,6 +259,7 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
                      f"{len(order)} values; gradients not computed yet: call backward() on the "
                      f"output (grad shows {NOT_COMPUTED})")
     lines = _header(direction, label)
+    locals_ = edge_derivatives(root, order) if derivatives else None
     for node in order:
         i = number[node]
         grad_text = short(node.grad) if computed else NOT_COMPUTED
@@ -268,11 +271,11 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
             lines.append(f'  op{i} [id="op{i}", shape=ellipse, style=filled, '
                          f'fillcolor="#eeeeee", width=0, height=0, margin="0.06,0.03", '
                          f'fontsize=10, label={dot_string(node.op)}];')
-            locals_ = local_derivatives(node) if derivatives else None
             for position, parent in enumerate(node.parents):
                 attributes = f'id="e{number[parent]}_{i}_{position}"'
-                if locals_ is not None:
-                    attributes += f", label={dot_string('∂ = ' + locals_[position])}"
+                if derivatives:
+                    local = locals_.get((node, position), NOT_COMPUTED)
+                    attributes += f", label={dot_string('∂ = ' + local)}"
                 lines.append(f"  v{number[parent]} -> op{i} [{attributes}];")
             lines.append(f'  op{i} -> v{i} [id="r{i}"];')
     if colour_on:
@@ -281,13 +284,20 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
     return Picture("\n".join(lines) + "\n", f"{len(order)} values")
 
 
-def local_derivatives(node):
-    """∂(node)/∂(each input) as text, computed by the node's rule on floats."""
+def edge_derivatives(root, order):
+    """{(node, position): ∂node/∂(its input at position), as text}, read off the backward walk
+    from `root` (chain_rule_steps). Where a derivative is infinite (sqrt at 0) the walk stops,
+    as backward() does: that node's edges get 'undefined', and the edges past it no entry."""
+    found = {}
     try:
-        values = partials_of(node)
+        for step in chain_rule_steps(root):
+            found[step.node, step.position] = short(step.local)
     except ArithmeticError:
-        return ["undefined"] * len(node.parents)
-    return [short(v) for v in values]
+        # nodes come in reverse topological order: the walk stopped at the first one not reached
+        stopped = next(n for n in reversed(order) if n.parents and (n, 0) not in found)
+        for position in range(len(stopped.parents)):
+            found[stopped, position] = "undefined"
+    return found
 
 
 def _too_large(order, max_nodes, names):

@@ -14,7 +14,7 @@ import functools
 import importlib.resources
 import re
 
-from ..backward import partials_of, topological_order
+from ..backward import chain_rule_steps, topological_order
 from ..files import write_atomically
 from .graph import box_title, check_direction, full_view, parameter_names, require_root
 from .render import RendererNotFound, destination, html_text, printable, script_json
@@ -49,6 +49,15 @@ def _number(x):
     return f"{x:.6g}"
 
 
+def _in_words(step, node, parent):
+    """A chain-rule step as the page writes it: x.grad += (∂n/∂x = -3) × n.grad 0.5 = -1.5"""
+    text = (f"{parent}.grad += (∂{node}/∂{parent} = {_number(step.local)}) × {node}.grad "
+            f"{_number(step.upstream)} = {_number(step.contribution)}")
+    if step.before is not None:
+        text += f"  →  {parent}.grad = {_number(step.after)}"
+    return text
+
+
 def backward_steps(root, params=None, direction="LR"):
     """A page that steps through the backward pass from `root`, node by node in reverse
     topological order, with every chain-rule product written out in numbers.
@@ -60,35 +69,19 @@ def backward_steps(root, params=None, direction="LR"):
     check_direction(direction)
     names = parameter_names(params)
     order = topological_order(root)
+    if 1 + sum(len(node.parents) for node in order) > STEP_LIMIT:
+        raise ValueError(f"this graph has more than {STEP_LIMIT} backward steps: step "
+                         f"through a smaller expression (draw_graph shows large ones)")
     number = {node: i for i, node in enumerate(order)}
     display = [printable(box_title(node, names) or f"v{i}") for i, node in enumerate(order)]
     steps = [{"node": number[root], "parent": None, "grad": 1.0,
               "text": f"{display[number[root]]}.grad = 1: the output's derivative with respect "
                       f"to itself"}]
-    gradients = {root: 1.0}
-    # The same walk as the engine's (walk._walk, whose order and products test_steps checks),
-    # one product per step.
-    for node in reversed(order):
-        if not node.parents:
-            continue
-        upstream = gradients[node]
-        i = number[node]
-        for position, (parent, local) in enumerate(
-                zip(node.parents, partials_of(node))):
-            contribution = local * upstream
-            previous = gradients.get(parent)
-            gradients[parent] = contribution if previous is None else previous + contribution
-            j = number[parent]
-            steps.append({
-                "node": i, "parent": j, "edge": f"e{j}_{i}_{position}", "grad": gradients[parent],
-                "text": f"{display[j]}.grad += (∂{display[i]}/∂{display[j]} = {_number(local)}) "
-                        f"× {display[i]}.grad {_number(upstream)} = {_number(contribution)}"
-                        + (f"  →  {display[j]}.grad = {_number(gradients[parent])}"
-                           if previous is not None else ""),
-            })
-        if len(steps) > STEP_LIMIT:
-            raise ValueError(f"this graph has more than {STEP_LIMIT} backward steps: step "
-                             f"through a smaller expression (draw_graph shows large ones)")
+    # The engine's own walk (backward.chain_rule_steps), one product per step.
+    for step in chain_rule_steps(root):
+        i, j = number[step.node], number[step.parent]
+        steps.append({"node": i, "parent": j, "edge": f"e{j}_{i}_{step.position}",
+                      "grad": step.after, "text": _in_words(step, display[i], display[j])})
     picture = full_view(root, order, names, direction, derivatives=True, color=False,
                         computed=False, note="the backward pass, step by step",
                         titles=dict(zip(order, display)))
