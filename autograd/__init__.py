@@ -7,7 +7,8 @@
 """
 from .backward import grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
-from .compile import Tape, trace, values_to_vector, vector_to_values
+from .batched import Tape, trace
+from .vectors import values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
 from .ops import FUNCTIONS, DomainError
 from .pictures import BackwardSteps, Picture, backward_steps, draw_graph

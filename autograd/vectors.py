@@ -1,0 +1,21 @@
+"""Values to one numpy vector and back: how a training loop keeps a model's parameters in numpy
+between steps (the tape's `value_and_grad(batch, at=vector)`, the optimizers' `update`)."""
+import numpy as np
+
+from .walk import data_of
+
+
+def values_to_vector(values):
+    """The `.data` of Values as one numpy vector (a model's parameters, say)."""
+    values = list(values)
+    return np.fromiter(map(data_of, values), dtype=float, count=len(values))
+
+
+def vector_to_values(vector, values):
+    """Set each Value's `.data` from a vector of the same length, in order."""
+    values, vector = list(values), np.asarray(vector, dtype=float)
+    if vector.shape != (len(values),):
+        raise ValueError(f"a vector of {len(values)} numbers is needed for {len(values)} "
+                         f"Values, got shape {vector.shape}")
+    for v, x in zip(values, vector.tolist()):
+        v.data = x
