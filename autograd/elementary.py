@@ -85,11 +85,11 @@ def step(x):
 
 
 def sign(x):
-    """-1, 0 or 1 (the derivative of abs; 0 at 0, like PyTorch)."""
+    """-1, 0 or 1 (the derivative of abs; 0 at 0, like PyTorch; NaN for NaN, like numpy)."""
     if isinstance(x, _ARRAY):
         return np.sign(x)
     x = plain(x)
-    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+    return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else math.nan))
 
 
 def where(condition, if_true, if_false):

@@ -24,7 +24,7 @@ import numpy as np
 
 from .elementary import (  # noqa: F401  (DomainError is ops' to export)
     DomainError,
-    add_all, between, choose, each, is_array, is_zero, join, kernel, log_sum_exp, one, plain,
+    add_all, between, choose, each, is_array, is_finite, is_zero, join, kernel, log_sum_exp, one, plain,
     sigmoid_of_array, sigmoid_of_float, sign, softplus_of_array, softplus_of_float, step, where,
     weighted_sum,
 )
@@ -34,15 +34,23 @@ FUNCTIONS = {}  # name -> the exported function of a float, a Value or an array
 
 
 class Rule:
-    """One operation. A `variadic` rule takes any number of inputs, passed as one sequence:
-    `value(inputs)` and `partials(inputs, out)` (a list, or a stacked array when batched)."""
+    """One operation. A one-input rule may give its `derivative(x, out)` instead of `partials`.
+    A `variadic` rule takes any number of inputs, passed as one sequence: `value(inputs)` and
+    `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
-    __slots__ = ("name", "value", "partials", "check", "variadic", "shows", "layer")
+    __slots__ = ("name", "value", "partials", "derivative", "check", "variadic", "shows",
+                 "layer")
 
-    def __init__(self, name, value, partials, check=None, variadic=False, shows=None):
+    def __init__(self, name, value, partials=None, check=None, variadic=False, shows=None,
+                 derivative=None):
         self.name = name
         self.value = value
+        if derivative is not None:
+            partials = _one_partial(derivative)
+        elif not variadic:  # (for a one-input rule; the float walk calls it directly)
+            derivative = _first_partial(partials)
         self.partials = partials
+        self.derivative = derivative
         self.check = check
         self.variadic = variadic
         self.shows = shows
@@ -79,6 +87,14 @@ class Rule:
         return f"Rule({self.name!r})"
 
 
+def _one_partial(derivative):
+    return lambda x, out: (derivative(x, out),)
+
+
+def _first_partial(partials):
+    return lambda x, out: partials(x, out)[0]
+
+
 def entry(key, rule):
     """Put a rule (or a family's maker) in the table under `key`; returns it."""
     assert key not in TABLE, f"{key} is in the table twice"
@@ -98,8 +114,8 @@ def unary(name, on_float, on_array, derivative, check=None):
     """Enter a one-input operation: math's and numpy's function for its value, and its
     derivative(x, out). Returns its exported function, which takes a float (checked, as a Value
     would be), a numpy array (numpy's answer, NaN where undefined) or a Value (recorded)."""
-    rule = entry(name, Rule(name, kernel(name, on_float, on_array),
-                            lambda x, out: (derivative(x, out),), check))
+    rule = entry(name, Rule(name, kernel(name, on_float, on_array), check=check,
+                            derivative=derivative))
 
     def function(x):
         if type(x) is float or type(x) is int:
@@ -151,8 +167,8 @@ SUB = entry("sub", Rule("-", lambda a, b: a - b, lambda a, b, out: (1.0, -1.0), 
 MUL = entry("mul", Rule("*", lambda a, b: a * b, lambda a, b, out: (b, a), shows="{0} * {1}"))
 DIV = entry("div", Rule("/", lambda a, b: a / b, lambda a, b, out: (1.0 / b, -out / b),
                         _check_divisor, shows="{0} / {1}"))
-NEG = entry("neg", Rule("neg", lambda x: -x, lambda x, out: (-1.0,)))
-ABS = entry("abs", Rule("abs", abs, lambda x, out: (sign(x),)))  # slope 0 at 0, as PyTorch
+NEG = entry("neg", Rule("neg", lambda x: -x, derivative=lambda x, out: -1.0))
+ABS = entry("abs", Rule("abs", abs, derivative=lambda x, out: sign(x)))  # 0 at 0, as PyTorch
 
 # ---- functions: value (math, numpy), derivative, domain ----
 
@@ -209,7 +225,7 @@ def _check_number(number, what):
 @functools.lru_cache(maxsize=1024)
 def _leaky_relu(slope):
     return Rule(f"leaky_relu({slope:g})", lambda x: where(x > 0, x, slope * x),
-                lambda x, out: (where(x > 0, 1.0, slope),))
+                derivative=lambda x, out: where(x > 0, 1.0, slope))
 
 
 def leaky_relu_rule(slope):
@@ -232,7 +248,7 @@ def leaky_relu(x, slope=0.01):
 def _clamp(low, high):
     # min(max(x, low), high) keeping NaN as NaN; slope 1 from low to high inclusive, as PyTorch
     return Rule(f"clamp({low:g}, {high:g})", lambda x: where(x < low, low, where(x > high, high, x)),
-                lambda x, out: (between(x, low, high),))
+                derivative=lambda x, out: between(x, low, high))
 
 
 def clamp_rule(low=None, high=None):
@@ -278,17 +294,19 @@ def _power_partials(base, exponent, out):
     d_base = choose(is_zero(base) & is_zero(exponent), 0.0,
                     lambda: exponent * base ** (exponent - 1.0))
     # d/d exponent: out * log(base); flat at base 0 (0 ** b = 0 for b > 0)
-    d_exponent = choose(is_zero(base), 0.0, lambda: out * _log_of_base(base, like=base))
+    d_exponent = choose(is_zero(base), 0.0, lambda: out * _log_of_base(base, exponent))
     return (d_base, d_exponent)
 
 
-def _log_of_base(base, like):
+def _log_of_base(base, exponent):
     """log(base) for the derivative of base ** b with respect to b. A negative base has no real
-    log: an error for one number, NaN across a batch (`like` an array), which the tape then
-    explains with this same error."""
-    if is_array(like):
+    log: an error for one finite number; NaN across a batch, which the tape then explains with
+    this same error, or for an exponent that is itself inf or NaN (IEEE arithmetic)."""
+    if is_array(base) or is_array(exponent):
         return log(where(base < 0, math.nan, base))
     if plain(base) < 0:
+        if not is_finite(exponent):
+            return math.nan  # IEEE arithmetic, as a batch gives
         raise DomainError(
             f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
             "positive base: a negative number to a real power has no real value")
@@ -307,12 +325,12 @@ def power(exponent):
     def check(x):
         _check_power(x, exponent)
 
-    def partials(x, out):
+    def derivative(x, out):
         if exponent == 0:
-            return (0.0,)  # the formula would divide by zero at x = 0
-        return (exponent * x ** (exponent - 1.0),)
+            return 0.0  # the formula would divide by zero at x = 0
+        return exponent * x ** (exponent - 1.0)
 
-    return Rule(f"**{exponent:g}", lambda x: x ** exponent, partials, check,
+    return Rule(f"**{exponent:g}", lambda x: x ** exponent, check=check, derivative=derivative,
                 shows="{0} ** " + repr(exponent))
 
 
@@ -327,12 +345,13 @@ def exponential(base):
     def check(x):
         _check_power(base, x)
 
-    def partials(x, out):
+    def derivative(x, out):
         # 0 ** x is flat where it is defined (x > 0)
-        return (choose(base == 0, 0.0, lambda: out * _log_of_base(base, like=x)),)
+        return choose(base == 0, 0.0, lambda: out * _log_of_base(base, x))
 
     shown = f"({base!r})" if base < 0 else repr(base)
-    return Rule(f"{base:g}**", lambda x: base ** x, partials, check, shows=shown + " ** {0}")
+    return Rule(f"{base:g}**", lambda x: base ** x, check=check, derivative=derivative,
+                shows=shown + " ** {0}")
 
 
 entry("exponential", exponential)

@@ -84,8 +84,7 @@ def _walk(output, order, gradients):
                 gradients[b] += local_b * upstream
             else:
                 (a,) = parents
-                (local_a,) = rule.partials(a.data, node.data)
-                gradients[a] += local_a * upstream
+                gradients[a] += rule.derivative(a.data, node.data) * upstream
     except (ZeroDivisionError, OverflowError) as error:
         raise infinite_slope(node._rule, [p.data for p in node._parents], error) from None
     _check_finite(gradients)
