@@ -23,10 +23,11 @@ def _check_autograd():
 
 _check_autograd()
 
-from . import data, losses, optim  # noqa: E402
+from . import data, engines, losses, optim  # noqa: E402
 from .layers import MLP, Layer, Neuron  # noqa: E402
+from .losses import Loss  # noqa: E402
 from .module import Module, ModelFileError  # noqa: E402
 from .train import History, accuracy, evaluate, fit, outputs, predict  # noqa: E402
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ModelFileError", "fit", "predict", "evaluate",
-           "outputs", "accuracy", "History", "data", "losses", "optim"]
+__all__ = ["Module", "Neuron", "Layer", "MLP", "ModelFileError", "Loss", "fit", "predict",
+           "evaluate", "outputs", "accuracy", "History", "data", "engines", "losses", "optim"]

@@ -1,13 +1,27 @@
-"""Losses: each the mean over a batch, as `torch.nn.functional` defines it, built from Values.
+"""Losses, each defined once: the term one sample contributes, and how it reads its targets.
 
-Every loss takes `outputs` (one model output per sample: a Value, or a list of Values for
-several outputs) and `targets` (one per sample), and returns a single Value to call
-`backward()` on. Each also knows how to turn an output into a predicted class
-(`loss.classify`, giving a class index 0, 1, ...), which `nn.fit` uses for accuracy, and how to
-read and check a whole set of targets (`loss.encode(y, outputs_per_sample)`), which `nn.fit`
-does once, before it trains on either engine.
+A `Loss` is built from a per-sample term, `term(outputs, targets) -> Value`: one sample's
+outputs (a list of Values, one per model output) against its row of target numbers. The loss
+of a batch is the mean of the terms, as `torch.nn.functional` defines each loss:
+
+    nn.losses.mse(outputs, targets)       # one output (a Value, or a list) and target per sample
+
+A term written without branches on the data (no `if` on `.data`) traces, so `nn.fit` can
+replay it over whole batches (autograd's `trace`). A Loss also knows how to read a whole set of
+targets (`loss.encode(y, width)`: what `nn.fit` is given, class labels 0, 1, ... or rows of
+numbers, checked once before training on either engine) and how to read outputs as classes
+(`loss.classify`, for accuracy and `nn.predict`). A loss of your own:
+
+    from nn.losses import mean
+
+    def pseudo_huber_term(outputs, targets):
+        return mean([((1 + (o - t) ** 2) ** 0.5 - 1) for o, t in zip(outputs, targets)])
+
+    pseudo_huber = nn.Loss(pseudo_huber_term, "pseudo_huber")
+    nn.fit(model, X, y, loss=pseudo_huber)
 """
 import math
+from collections import namedtuple
 from numbers import Real
 
 import numpy as np
@@ -17,20 +31,136 @@ from autograd import Value, dot, logsumexp, total
 LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary cross-entropy at -100
 
 
-def _classifier(classify, term=None, encode=None):
-    """Attach to a loss how it reads an output as a class, how it reads targets
-    (`encode(y, width)` -> (targets for the loss, one row of numbers per sample), checked),
-    and (for nn.fit's traced engine) `term(output, row)`: one sample's share, with its row of
-    target numbers, written without branches on the data so that it traces."""
-    def attach(loss):
-        loss.classify = classify
-        loss.term = term
-        loss.encode = encode or _encoder(loss.__name__, _as_given)
+def output_list(output):
+    """A model's output for one sample as a list: a single Value (one output) becomes a list
+    of one. Every part of nn reads outputs through this."""
+    return list(output) if isinstance(output, (list, tuple)) else [output]
+
+
+def mean(values):
+    """The mean of a list of Values (a single Value is its own mean: no extra nodes)."""
+    return values[0] if len(values) == 1 else total(values) * (1.0 / len(values))
+
+
+def threshold(at):
+    """A loss's `classify`: one output is class 1 above `at`, else 0; of several outputs, the
+    largest is the class. Takes the outputs as numbers, one row per sample."""
+    def classify(outputs):
+        outputs = np.asarray(outputs, dtype=float)
+        outputs = outputs.reshape(len(outputs), -1)  # a flat list: one output per sample
+        if outputs.shape[1] > 1:
+            return outputs.argmax(axis=1)
+        return (outputs[:, 0] > at).astype(int)
+    return classify
+
+
+class Loss:
+    """A loss from its per-sample term: the loss of a batch is the mean of the terms.
+
+    term: (outputs, targets) -> Value, one sample's share: its outputs (a list of Values, one
+        per model output) and its targets (a list of numbers; Values standing for them while
+        tracing). Write it without branches on the data and nn.fit trains it on the tape.
+    name: the loss's name in messages (default: the term's __name__).
+    targets: how targets are read (see TARGETS): 'numbers' (one per output; a class label
+        for several outputs reads as a one-hot row), 'probabilities' (the same, in [0, 1]),
+        'signs' (-1 or +1; class labels 0 and 1 read as -1 and +1), 'classes' (class labels,
+        or one-hot rows, read as one-hot rows) or 'as given' (a number or a row per sample).
+    classify: outputs as numbers, one row per sample -> the class of each, for accuracy and
+        nn.predict. Default threshold(0.5): one output above 0.5, or the largest of several.
+    traceable: False for a term that has to look at the data (binary_cross_entropy clamps
+        log p by looking at p): nn.fit then trains it eagerly.
+    """
+
+    def __init__(self, term, name=None, targets="numbers", classify=None, traceable=True):
+        if not callable(term):
+            raise TypeError(f"a Loss is made from a term, a function (outputs, targets) -> "
+                            f"Value; got {type(term).__name__}")
+        if targets not in TARGETS:
+            raise ValueError(f"targets is one of {', '.join(map(repr, TARGETS))}, got "
+                             f"{targets!r}")
+        if classify is not None and not callable(classify):
+            raise TypeError(f"classify is a function (outputs, a row per sample) -> classes, "
+                            f"such as nn.losses.threshold(0.0); got {type(classify).__name__}")
+        self.function = term
+        self.name = name or _name_of(term)
+        self.targets = targets
+        self.classify = classify or threshold(0.5)
+        self.traceable = bool(traceable)
+        self.__doc__ = getattr(term, "__doc__", None)
+
+    def __repr__(self):
+        return f"<nn.Loss {self.name}>"
+
+    def term(self, outputs, targets):
+        """One sample's share of the loss: its outputs (a list) against its targets (a row)."""
+        value = self.function(outputs, targets)
+        if not isinstance(value, Value):
+            raise TypeError(f"{self.name}: the term must return a Value (to call backward on), "
+                            f"got {type(value).__name__}")
+        return value
+
+    def batch(self, outputs, rows):
+        """The loss of a batch: the mean of the terms, from the outputs as lists (output_list)
+        and the targets as rows of numbers (read already, by encode)."""
+        return mean([self.term(out, row) for out, row in zip(outputs, rows)])
+
+    def __call__(self, outputs, targets):
+        """The mean loss over a batch: one output (a Value, or a list of Values for several)
+        and one target per sample, as this loss takes them (for 'signs' -1 or +1, for
+        'classes' integer labels, otherwise a number or a list of numbers per output)."""
+        outputs, targets = list(outputs), list(targets)
+        if len(outputs) != len(targets):
+            raise ValueError(f"{self.name}: {len(outputs)} outputs but {len(targets)} targets")
+        if not outputs:
+            raise ValueError(f"{self.name}: no samples (the batch is empty)")
+        outputs = [[o if isinstance(o, Value) else Value(o) for o in output_list(out)]
+                   for out in outputs]
+        read = TARGETS[self.targets].row
+        return self.batch(outputs, [read(t, len(out), self.name)
+                                    for out, t in zip(outputs, targets)])
+
+    def encode(self, y, width):
+        """A whole set of targets (what nn.fit is given) for a model with `width` outputs, as
+        one row of numbers per sample (a float array), checked: a ValueError names the first
+        target this loss cannot read."""
+        return TARGETS[self.targets].encode(target_numbers(y, self.name), width, self.name)
+
+
+def _name_of(function):
+    name = getattr(function, "__name__", None)
+    return name if isinstance(name, str) and name != "<lambda>" else "loss"
+
+
+class _WholeBatchFunction(Loss):
+    """A function (outputs, targets) -> Value over a whole batch, as nn.fit has long taken
+    one: its outputs as the model gives them, its targets as given. It has no per-sample term,
+    so it trains eagerly."""
+
+    def __init__(self, function):
+        super().__init__(function, targets="as given", traceable=False)
+
+    def batch(self, outputs, rows):
+        value = self.function([out[0] if len(out) == 1 else out for out in outputs],
+                              [row[0] if len(row) == 1 else row for row in rows])
+        if not isinstance(value, Value):
+            raise TypeError(f"the loss must return a Value (to call backward on), got "
+                            f"{type(value).__name__}")
+        return value
+
+
+def as_loss(loss):
+    """The Loss that `loss` names: a Loss itself, a name from LOSSES, or a function
+    (outputs, targets) -> Value over a whole batch (trained eagerly)."""
+    if isinstance(loss, Loss):
         return loss
-    return attach
+    if isinstance(loss, str) and loss in LOSSES:
+        return LOSSES[loss]
+    if callable(loss):
+        return _WholeBatchFunction(loss)
+    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}, or an nn.Loss")
 
 
-# ---- reading targets: checked once for a whole set, the same for both engines ----
+# ---- reading targets: a whole set for nn.fit (encode), or one at a time in a direct call ----
 
 def target_numbers(y, who):
     """y as a float array, refusing what is not a finite number (strings, None, NaN, inf)."""
@@ -66,7 +196,7 @@ def _one_hot(labels, width):
     return rows
 
 
-def _as_given(y, width, who):
+def _one_per_output(y, width, who):
     """One number per output: a column for one output; for several, a row per sample, or
     class labels read as one-hot rows."""
     if y.ndim == 1 and width == 1:
@@ -80,7 +210,7 @@ def _as_given(y, width, who):
 
 
 def _in_unit_interval(y, width, who):
-    rows = _as_given(y, width, who)
+    rows = _one_per_output(y, width, who)
     bad = np.argwhere((rows < 0) | (rows > 1))
     if len(bad):
         raise ValueError(f"{who} takes targets in [0, 1], got {rows[tuple(bad[0])]:g} "
@@ -90,7 +220,7 @@ def _in_unit_interval(y, width, who):
 
 def _plus_minus_one(y, width, who):
     """Class labels 0 and 1, or -1 and +1, as -1 and +1."""
-    rows = _as_given(y, width, who) if y.ndim == 2 else _as_given(y, 1, who)
+    rows = _one_per_output(y, width, who) if y.ndim == 2 else _one_per_output(y, 1, who)
     if rows.shape[1] != width:
         raise ValueError(f"{who}: one target per output; the model gives {width} outputs")
     values = set(np.unique(rows).tolist())
@@ -117,158 +247,120 @@ def _one_hot_classes(y, width, who):
                      + (" whose rows are not one-hot" if y.ndim == 2 else ""))
 
 
-def _encoder(who, rows_of, labels=False):
-    """encode(y, width) -> (targets as the loss takes them, rows of numbers), checked: the
-    loss takes class labels (labels=True), one number per sample, or a list per sample."""
-    def encode(y, width):
-        rows = rows_of(target_numbers(y, who), width, who)
-        if labels:
-            return rows.argmax(axis=1).tolist(), rows
-        return (rows[:, 0].tolist() if rows.shape[1] == 1 else rows.tolist()), rows
-    return encode
+def _as_given(y, width, who):
+    return y[:, None] if y.ndim == 1 else y.reshape(len(y), -1)
 
 
-def _per_output(function):
-    """A per-sample term that averages `function(output, target)` over a sample's outputs."""
-    def term(output, targets):
-        outputs = output if isinstance(output, (list, tuple)) else [output]
-        return total([function(o, t) for o, t in zip(outputs, targets)]) * (1.0 / len(outputs))
-    return term
+# One target in a direct call, `loss(outputs, targets)`: as the loss itself takes it (hinge
+# -1 or +1, cross_entropy an integer label), read as a row; Values pass through, as in torch.
+
+def _given_row(target, width, who):
+    return [target] if isinstance(target, (Real, Value)) else list(target)
 
 
-def _pairs(outputs, targets, who):
-    outputs, targets = list(outputs), list(targets)
-    if len(outputs) != len(targets):
-        raise ValueError(f"{who}: {len(outputs)} outputs but {len(targets)} targets")
-    if not outputs:
-        raise ValueError(f"{who}: no samples (the batch is empty)")
-    return outputs, targets
+def _number_row(target, width, who):
+    row = _given_row(target, width, who)
+    if len(row) != width:
+        raise ValueError(f"{who}: a sample has {width} outputs but {len(row)} targets")
+    return row
 
 
-def _flat_pairs(outputs, targets, who):
-    """Element pairs for elementwise losses; a sample may have several outputs."""
-    pairs = []
-    for output, target in zip(*_pairs(outputs, targets, who)):
-        if isinstance(output, (list, tuple)):
-            target = list(target) if not isinstance(target, Real) else [target]
-            if len(target) != len(output):
-                raise ValueError(f"{who}: a sample has {len(output)} outputs but "
-                                 f"{len(target)} targets")
-            pairs.extend(zip(output, target))
-        else:
-            pairs.append((output, target))
-    return pairs
+def _probability_row(target, width, who):
+    row = _number_row(target, width, who)
+    for t in row:
+        if not 0.0 <= float(t) <= 1.0:
+            raise ValueError(f"{who} takes targets in [0, 1], got {t!r}")
+    return row
 
 
-def _listed(output):
-    return list(output) if isinstance(output, (list, tuple)) else [output]
+def _sign_row(target, width, who):
+    row = _number_row(target, width, who)
+    for t in row:
+        if t not in (-1, 1):
+            raise ValueError(f"{who} takes targets -1 or +1, got {t!r}")
+    return row
 
 
-def _mean(terms):
-    return total(terms) * (1.0 / len(terms))
+def _label_row(label, width, who):
+    if isinstance(label, bool) or not float(label).is_integer() or not 0 <= int(label) < width:
+        raise ValueError(f"{who}: label {label!r} is not a class index for {width} scores "
+                         f"(0 to {width - 1})")
+    row = [0.0] * width
+    row[int(label)] = 1.0
+    return row
 
 
-def _threshold(at):
-    """One output: class 1 above `at`. Several (one-hot targets): the largest."""
-    return lambda output: _argmax(output) if isinstance(output, (list, tuple)) else \
-        (1 if _number(output) > at else 0)
+# Each kind of target: how nn.fit reads a whole set (encode(y, width, who) -> rows), and how a
+# direct call reads one (row(target, width, who) -> a list).
+Targets = namedtuple("Targets", "encode row")
+TARGETS = {
+    "numbers": Targets(_one_per_output, _number_row),
+    "probabilities": Targets(_in_unit_interval, _probability_row),
+    "signs": Targets(_plus_minus_one, _sign_row),
+    "classes": Targets(_one_hot_classes, _label_row),
+    "as given": Targets(_as_given, _given_row),
+}
 
 
-def _number(x):
-    return x.data if isinstance(x, Value) else float(x)
+# ---- the losses ----
 
-
-def _argmax(output):
-    if not isinstance(output, (list, tuple)):
-        return _threshold(0.5)(output)
-    scores = [_number(o) for o in output]
-    return scores.index(max(scores))
-
-
-@_classifier(_argmax, _per_output(lambda o, t: (o - t) ** 2))
-def mse(outputs, targets):
+def mse_term(outputs, targets):
     """Mean squared error: mean (output − target)² (torch's mse_loss)."""
-    return _mean([(o - t) ** 2 for o, t in _flat_pairs(outputs, targets, "mse")])
+    return mean([(o - t) ** 2 for o, t in zip(outputs, targets)])
 
 
-@_classifier(_argmax, _per_output(lambda o, t: abs(o - t)))
-def mae(outputs, targets):
+def mae_term(outputs, targets):
     """Mean absolute error: mean |output − target| (torch's l1_loss)."""
-    return _mean([abs(o - t) for o, t in _flat_pairs(outputs, targets, "mae")])
+    return mean([abs(o - t) for o, t in zip(outputs, targets)])
 
 
 def _clamped_log(p):
     # As PyTorch: log(p) never below -100, so p = 0 or 1 gives a large loss, not an error.
-    if isinstance(p, Value):
-        return p.log() if p.data > math.exp(LOG_FLOOR) else Value(LOG_FLOOR)
-    return math.log(p) if p > math.exp(LOG_FLOOR) else LOG_FLOOR
+    return p.log() if p.data > math.exp(LOG_FLOOR) else Value(LOG_FLOOR)
 
 
-@_classifier(_threshold(0.5), encode=_encoder("binary_cross_entropy", _in_unit_interval))
-def binary_cross_entropy(probabilities, targets):
+def bce_term(probabilities, targets):
     """−mean [t·log p + (1 − t)·log(1 − p)] for probabilities p in [0, 1] (a sigmoid output)
     and targets t in [0, 1] (torch's binary_cross_entropy, log clamped at -100 likewise)."""
-    terms = []
-    for p, t in _flat_pairs(probabilities, targets, "binary_cross_entropy"):
-        if not 0.0 <= _number(p) <= 1.0:
+    for p in probabilities:
+        if not 0.0 <= p.data <= 1.0:
             raise ValueError(f"binary_cross_entropy takes probabilities in [0, 1], got "
-                             f"{_number(p)!r}: use binary_cross_entropy_with_logits for scores")
-        _check_unit_target(t, "binary_cross_entropy")
-        terms.append(-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p)))
-    return _mean(terms)
+                             f"{p.data!r}: use binary_cross_entropy_with_logits for scores")
+    return mean([-(t * _clamped_log(p) + (1 - t) * _clamped_log(1 - p))
+                 for p, t in zip(probabilities, targets)])
 
 
-@_classifier(_threshold(0.0), _per_output(lambda z, t: z.softplus() - t * z),
-             _encoder("binary_cross_entropy_with_logits", _in_unit_interval))
-def binary_cross_entropy_with_logits(logits, targets):
+def bce_with_logits_term(logits, targets):
     """Binary cross-entropy from a raw score z: mean [softplus(z) − t·z], the stable form of
     −[t·log σ(z) + (1 − t)·log(1 − σ(z))] for any z (torch's binary_cross_entropy_with_logits)."""
-    terms = []
-    for z, t in _flat_pairs(logits, targets, "binary_cross_entropy_with_logits"):
-        _check_unit_target(t, "binary_cross_entropy_with_logits")
-        z = z if isinstance(z, Value) else Value(z)
-        terms.append(z.softplus() - t * z)
-    return _mean(terms)
+    return mean([z.softplus() - t * z for z, t in zip(logits, targets)])
 
 
-@_classifier(_argmax, lambda scores, one_hot: logsumexp(_listed(scores)) - dot(one_hot,
-                                                                             _listed(scores)),
-             _encoder("cross_entropy", _one_hot_classes, labels=True))
-def cross_entropy(logits, labels):
-    """Softmax cross-entropy from raw scores and integer class labels: mean over samples of
-    log Σ_j e^{z_j} − z_label, by autograd's logsumexp, which never overflows (torch's
-    cross_entropy)."""
-    terms = []
-    for scores, label in zip(*_pairs(logits, labels, "cross_entropy")):
-        scores = list(scores) if isinstance(scores, (list, tuple)) else [scores]
-        if isinstance(label, bool) or not float(label).is_integer() \
-                or not 0 <= int(label) < len(scores):
-            raise ValueError(f"cross_entropy: label {label!r} is not a class index for "
-                             f"{len(scores)} scores (0 to {len(scores) - 1})")
-        terms.append(logsumexp(scores) - scores[int(label)])
-    return _mean(terms)
+def cross_entropy_term(logits, one_hot):
+    """Softmax cross-entropy from raw scores: log Σ_j e^{z_j} − z_label, by autograd's
+    logsumexp, which never overflows (torch's cross_entropy). The label comes as a one-hot
+    row, so that picking z_label is a dot product, not a branch."""
+    return logsumexp(logits) - dot(one_hot, logits)
 
 
-@_classifier(_threshold(0.0), _per_output(lambda s, t: (1 - t * s).relu()),
-             _encoder("hinge", _plus_minus_one))
-def hinge(scores, targets):
+def hinge_term(scores, targets):
     """The SVM max-margin loss of micrograd's demo: mean relu(1 − t·s), targets ±1."""
-    terms = []
-    for s, t in _flat_pairs(scores, targets, "hinge"):
-        if t not in (-1, 1):
-            raise ValueError(f"hinge takes targets -1 or +1, got {t!r}")
-        terms.append((1 - t * s).relu())
-    return _mean(terms)
+    return mean([(1 - t * s).relu() for s, t in zip(scores, targets)])
+
+
+mse = Loss(mse_term, "mse")
+mae = Loss(mae_term, "mae")
+binary_cross_entropy = Loss(bce_term, "binary_cross_entropy", targets="probabilities",
+                            traceable=False)
+binary_cross_entropy_with_logits = Loss(bce_with_logits_term, "binary_cross_entropy_with_logits",
+                                        targets="probabilities", classify=threshold(0.0))
+cross_entropy = Loss(cross_entropy_term, "cross_entropy", targets="classes")
+hinge = Loss(hinge_term, "hinge", targets="signs", classify=threshold(0.0))
 
 
 def l2(parameters, alpha=1e-4):
     """The L2 penalty alpha · Σ p² (micrograd's regularisation), added to a loss."""
     return alpha * total([p * p for p in parameters])
-
-
-def _check_unit_target(t, who):
-    if not 0.0 <= float(t) <= 1.0:
-        raise ValueError(f"{who} takes targets in [0, 1], got {t!r}")
 
 
 LOSSES = {

@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 
-from autograd import (TraceError, Value, collector_paused, no_grad, trace, values_to_vector,
-                      vector_to_values)
+from autograd import Value, no_grad
 
-from .losses import LOSSES, l2 as l2_penalty, target_numbers
+from .engines import choose_engine, evaluate_eagerly, output_numbers
+from .losses import as_loss, output_list
 from .module import clipped
 from .optim import OPTIMIZERS, Optimizer, finite_number, whole_number
 
@@ -66,46 +66,27 @@ def _pyplot():
     return plt
 
 
-def _loss_function(loss):
-    if callable(loss):
-        return loss
-    if not isinstance(loss, str) or loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
-    return LOSSES[loss]
-
-
 def _classes(y):
-    """Class labels as 0, 1, ...: ±1 labels (hinge style) become 0 and 1, one-hot rows their
-    column of the 1."""
+    """The true classes as a list of 0, 1, ..., for metrics: ±1 labels (hinge style) become 0
+    and 1, one-hot rows their column of the 1."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:  # a column: one label per row
         y = y[:, 0]
     if y.ndim == 2:
-        return y.argmax(axis=1)
+        return y.argmax(axis=1).tolist()
     if y.ndim == 1 and len(y) and set(np.unique(y).tolist()) <= {-1, 1} and -1 in y:
-        return (y > 0).astype(int)
-    return y
+        return (y > 0).astype(int).tolist()
+    return y.tolist()
 
 
-def _encoded(loss, y, width):
-    """(targets as the loss takes them, one row of numbers per sample for the tape), read
-    and checked by the loss once for both engines. A loss of your own gets its targets as
-    given (one number or one list per sample), checked to be finite numbers."""
-    encode = getattr(loss, "encode", None)
-    if encode is not None:
-        return encode(y, width)
-    rows = target_numbers(y, "the targets")
-    rows = rows[:, None] if rows.ndim == 1 else rows.reshape(len(rows), -1)
-    return [t.tolist() if isinstance(t, np.ndarray) else t.item() for t in np.asarray(y)], rows
-
-
-def _classify(loss, outputs):
-    classify = getattr(loss, "classify", LOSSES["cross_entropy"].classify)
-    return [classify(output) for output in outputs]
-
-
-def _width(output):
-    return len(output) if isinstance(output, (list, tuple)) else 1
+def _width(model, x):
+    """How many outputs the model gives (for one sample, x), checking that they are Values."""
+    with no_grad():
+        out = output_list(model(x))
+    if not out or not all(isinstance(o, Value) for o in out):
+        raise TypeError(f"a model returns a Value, or a list of Values (one per output); this "
+                        f"one returned {clipped(repr(out), 80)}")
+    return len(out)
 
 
 def _check_data(X, y=None, who="X"):
@@ -187,10 +168,6 @@ def _optimizer_for(model, optimizer, lr):
 DIVERGENCE = 1e4
 
 
-# How many samples, spread over the data, fit checks a traced model against the eager engine.
-TRACE_CHECKS = 64
-
-
 class _Diverged(Exception):
     """Raised inside the loop; fit turns it into one short FloatingPointError."""
 
@@ -200,10 +177,11 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         progress=True, engine="auto"):
     """Train `model` on samples X (rows) with targets y by gradient descent; return a History.
 
-    loss: a name ('mse', 'mae', 'bce', 'bce_logits', 'cross_entropy', 'hinge') or a function
-        (outputs, targets) -> Value from nn.losses. Its targets are read and checked once,
-        before training: class labels 0, 1, ... (±1 for hinge; one-hot rows for several
-        outputs of mse, mae, bce), or rows of numbers, one per output.
+    loss: a name ('mse', 'mae', 'bce', 'bce_logits', 'cross_entropy', 'hinge'), a loss from
+        nn.losses, or an nn.Loss of your own (from its per-sample term). Its targets are read
+        and checked once, before training: class labels 0, 1, ... (±1 for hinge; one-hot rows
+        for several outputs of mse, mae, bce), or rows of numbers, one per output. (A plain
+        function (outputs, targets) -> Value over a whole batch trains eagerly.)
     optimizer: 'sgd', 'adam', 'adamw' (made with `lr`) or an optimizer from nn.optim over
         this model's parameters (or some of them).
     batch_size: None for the whole set at once (full-batch gradient descent).
@@ -213,7 +191,7 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     engine: 'traced' replays one traced sample over each whole batch with numpy (autograd's
         trace: the same numbers, many times faster); 'eager' builds the graph sample by
         sample; 'auto' (the default) traces when the model and loss allow it. The engine
-        used is in history.engine.
+        used is in history.engine (see nn.engines).
 
     Training that diverges (a step overflows or gives inf or NaN, or the loss grows past
     DIVERGENCE times its first value) stops with a FloatingPointError naming the epoch, the
@@ -222,7 +200,7 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
     outputs the same way.
     """
     X, y = _check_data(X, y)
-    loss = _loss_function(loss)
+    loss = as_loss(loss)
     optimizer = _optimizer_for(model, optimizer, lr)
     epochs = whole_number(epochs, "epochs")
     batch_size = whole_number(batch_size, "batch_size", allow_none=True) or len(X)
@@ -237,85 +215,55 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         if X_val.shape[1] != X.shape[1]:
             raise ValueError(f"X_val has {X_val.shape[1]} columns but X has {X.shape[1]}")
 
-    with no_grad():
-        width = _width(model(X[0]))
-    targets, rows = _encoded(loss, y, width)
-    if validation is not None:
-        val_targets, val_rows = _encoded(loss, y_val, width)
+    width = _width(model, X[0])
+    rows = loss.encode(y, width)  # read and checked once, for either engine
     classes = _classes(y)
+    if validation is not None:
+        val_rows, val_classes = loss.encode(y_val, width), _classes(y_val)
     schedule = schedule(optimizer) if schedule is not None else None
     model.trained_loss = loss
 
-    tape = None
-    if engine != "eager":
-        samples = np.column_stack([X, rows])
-        try:
-            tape = _trace_training(model, loss, samples, X.shape[1], l2, optimizer.params)
-        except TraceError:
-            if engine == "traced":
-                raise
+    engine = choose_engine(engine, model, loss, X, rows, optimizer, l2)
     history = History(loss=[], **{name: [] for name in metrics})
-    history.engine = "traced" if tape is not None else "eager"
+    history.engine = engine.name
     if validation is not None:
         history.update(val_loss=[], **{f"val_{name}": [] for name in metrics})
-        if tape is not None:
-            val_samples = np.column_stack([X_val, val_rows])
 
     rng = np.random.default_rng(seed)
     bar = _progress(epochs, progress)
-    # On the tape, the optimizer's parameters live in one vector while an epoch runs; they are
-    # written back into the model after every epoch (and if training stops with an error).
-    parameters = values_to_vector(optimizer.params)
-    last_good, first_epoch_largest, limit, epoch = parameters, -math.inf, None, 0
+    last_good, sound_steps, first_epoch_largest, limit = engine.weights(), 0, -math.inf, None
     try:
         for epoch in bar:
             order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-            total, predicted = 0.0, np.empty(len(X), dtype=object)
+            total, outputs = 0.0, np.empty((len(X), width))
             try:
                 for start in range(0, len(X), batch_size):
                     batch = order[start:start + batch_size]
-                    at = parameters if tape is not None else values_to_vector(optimizer.params)
-                    if tape is not None:
-                        (per_sample, _, *columns), gradient = _traced_step(tape, samples, batch,
-                                                                           parameters)
-                        batch_objective = float(per_sample.mean())
-                        outputs = _per_sample(columns)
-                        _check_progress(batch_objective, limit)
-                        parameters = optimizer.update(parameters, gradient)
-                    else:
-                        batch_objective, outputs = _eager_step(model, loss, optimizer, X[batch],
-                                                               [targets[i] for i in batch], l2)
-                        _check_progress(batch_objective, limit)
+                    before = engine.weights()
+                    batch_loss, batch_outputs = engine.forward_backward(batch)
+                    _check_progress(batch_loss, limit)  # before the step, which it may stop
+                    engine.step()
+                    last_good, sound_steps = before, sound_steps + 1
                     if epoch == 0:
-                        first_epoch_largest = max(first_epoch_largest, batch_objective)
-                    last_good = at
-                    total += batch_objective * len(batch)
-                    predicted[batch] = _classify(loss, outputs)
+                        first_epoch_largest = max(first_epoch_largest, batch_loss)
+                    total += batch_loss * len(batch)
+                    outputs[batch] = batch_outputs
             except (_Diverged, OverflowError, FloatingPointError) as problem:
-                if epoch == 0 and last_good is parameters and isinstance(problem, OverflowError):
+                if sound_steps == 0 and isinstance(problem, OverflowError):
                     raise  # the very first forward pass overflowed: the data's, not the steps'
-                parameters = last_good  # the weights of the last step whose loss was sound
-                vector_to_values(last_good, optimizer.params)
-                what = problem if isinstance(problem, _Diverged) else \
-                    f"a step overflowed ({clipped(str(problem), 110)})"
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch + 1}: {what}, with learning rate "
-                    f"{optimizer.lr:g}. The model keeps its last good weights; try a smaller "
-                    f"learning rate.") from None
+                engine.restore(last_good)  # the weights of the last step whose loss was sound
+                raise _divergence(problem, epoch, optimizer.lr) from None
             if epoch == 0:  # the scale of this loss, from every batch of the first epoch
                 limit = DIVERGENCE * max(1.0, first_epoch_largest)
             if schedule is not None:
                 schedule.step()
-            if tape is not None:  # the model as it now is, for validation and the user
-                vector_to_values(parameters, optimizer.params)
-            history["loss"].append(total / len(X))
-            for name, metric in metrics.items():
-                history[name].append(metric(list(predicted), list(classes)))
+            engine.write_back()  # the model as it now is, for validation and the user
+            for key, value in _scores(loss, total / len(X), outputs, classes, metrics):
+                history[key].append(value)
             if validation is not None:
-                scores = _evaluate_traced(tape, loss, val_samples, y_val, metrics) \
-                    if tape is not None else _evaluate(model, X_val, y_val, val_targets, loss,
-                                                       metrics)
-                for key, value in scores.items():
+                val_loss, val_outputs = engine.evaluate(X_val, val_rows)
+                for key, value in _scores(loss, val_loss, val_outputs, val_classes,
+                                          metrics):
                     history[f"val_{key}"].append(value)
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
@@ -323,91 +271,38 @@ def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size
         stopped.history = history
         raise
     finally:
-        if tape is not None:  # also when training stops otherwise: nothing is lost
-            vector_to_values(parameters, optimizer.params)
+        engine.write_back()  # also when training stops otherwise: nothing is lost
     return history
 
 
-def _traced_step(tape, samples, batch, parameters):
-    """tape.value_and_grad on the batch's rows, an error in it naming the sample by its row
-    of X rather than its place in the shuffled batch."""
-    try:
-        return tape.value_and_grad(samples[batch], at=parameters)
-    except ArithmeticError as error:
-        if getattr(error, "sample", None) is None:
-            raise
-        raise type(error)(f"X row {batch[error.sample]}: {error.detail}") from None
+def _divergence(problem, epoch, lr):
+    """The one short error fit raises when training diverges."""
+    what = problem if isinstance(problem, _Diverged) else \
+        f"a step overflowed ({clipped(str(problem), 110)})"
+    return FloatingPointError(f"training diverged in epoch {epoch + 1}: {what}, with learning "
+                              f"rate {lr:g}. The model keeps its last good weights; try a "
+                              f"smaller learning rate.")
 
 
-def _check_progress(batch_objective, limit):
-    if not math.isfinite(batch_objective):
-        raise _Diverged(f"the loss became {batch_objective}")
-    if limit is not None and batch_objective > limit:  # (a loss falling without end is no
+def _check_progress(batch_loss, limit):
+    if not math.isfinite(batch_loss):
+        raise _Diverged(f"the loss became {batch_loss}")
+    if limit is not None and batch_loss > limit:  # (a loss falling without end is no
         # divergence of the steps: it is the loss's own business)
-        raise _Diverged(f"the loss reached {batch_objective:.3g}, over {DIVERGENCE:g} times "
+        raise _Diverged(f"the loss reached {batch_loss:.3g}, over {DIVERGENCE:g} times "
                         f"its first value")
 
 
-def _eager_step(model, loss, optimizer, X, targets, l2):
-    """One step on the eager engine: the batch's graph, backward, update. Returns the batch's
-    objective and the model's outputs."""
-    optimizer.zero_grad()
-    with collector_paused():  # the step's graph has no cycles: see autograd
-        outputs = [model(x) for x in X]
-        objective = loss(outputs, targets)
-        if not isinstance(objective, Value):
-            raise TypeError(f"the loss must return a Value (to call backward on), got "
-                            f"{type(objective).__name__}")
-        if l2:
-            objective = objective + l2_penalty(model.parameters(), l2)
-        objective.backward()
-    optimizer.step()
-    return objective.data, outputs
-
-
-def _trace_training(model, loss, rows, n_inputs, l2, trained):
-    """A tape of one sample's objective (and the model's outputs) whose gradient is taken with
-    respect to `trained` (the optimizer's parameters), or TraceError."""
-    term = getattr(loss, "term", None)
-    if term is None:
-        raise TraceError(f"the loss {getattr(loss, '__name__', loss)!r} has no traceable form")
-    params = model.parameters()
-
-    def one_sample(row):
-        out = model(row[:n_inputs])
-        data_loss = term(out, row[n_inputs:])
-        objective = data_loss + l2_penalty(params, l2) if l2 else data_loss
-        return (objective, data_loss, *(out if isinstance(out, (list, tuple)) else [out]))
-
-    # The tape follows the path the first sample took; samples from across the data check
-    # that every sample takes it (a branch on .data in a model of one's own would not).
-    spread = np.unique(np.linspace(1, len(rows) - 1, min(TRACE_CHECKS, len(rows) - 1)).astype(int))
-    try:
-        return trace(one_sample, rows[0], checks=rows[spread], wrt=trained)
-    except ArithmeticError as error:  # bad data in a sample checked: name its row of X
-        if getattr(error, "sample", None) is None:
-            raise
-        raise type(error)(f"X row {([0, *spread])[error.sample]}: {error.detail}") from None
-
-
-def _per_sample(columns):
-    """A tape's output columns as one output per sample: a float, or a list for several."""
-    return np.column_stack(columns).tolist() if len(columns) > 1 else columns[0].tolist()
-
-
-def _scores(loss_value, predicted, y, metrics):
-    """{'loss': ..., metric name: ...}: what evaluate() reports."""
-    classes = list(_classes(y))
-    scores = {"loss": loss_value}
-    for name, metric in _named_metrics(metrics).items():
-        scores[name] = metric(predicted, classes)
-    return scores
-
-
-def _evaluate_traced(tape, loss, rows, y, metrics):
-    """evaluate(), by replaying the training tape: the loss without the penalty, and metrics."""
-    _, data_loss, *columns = tape.run(rows)
-    return _scores(float(data_loss.mean()), _classify(loss, _per_sample(columns)), y, metrics)
+def _scores(loss, loss_value, outputs, classes, metrics):
+    """('loss', ...), then (metric name, ...) for each metric: the outputs (numbers, a row per
+    sample) read as classes by the loss and compared with the true classes (a list). One at a
+    time, so that fit records each as it comes (a metric stopped by Ctrl-C leaves the epoch's
+    loss recorded)."""
+    yield "loss", loss_value
+    if metrics:
+        predicted = loss.classify(outputs).tolist()
+        for name, metric in metrics.items():
+            yield name, metric(predicted, classes)
 
 
 def _progress(epochs, progress):
@@ -439,7 +334,7 @@ def _trained_loss(model, loss, who):
     """The loss given, else the one fit() trained the model with, else an error: reading
     outputs as classes by the wrong loss gives wrong classes without a word."""
     if loss is not None:
-        return _loss_function(loss)
+        return as_loss(loss)
     trained = getattr(model, "trained_loss", None)
     if trained is None:
         raise ValueError(f"{who}() needs loss=... (which loss the model was trained with says "
@@ -453,22 +348,16 @@ def predict(model, X, loss=None):
     fit() trained the model with. Without either, several outputs are read by their largest
     (as every loss reads them); one output needs the loss (the threshold differs)."""
     X, _ = _check_data(X)
-    out = [model(x) for x in X]
-    if loss is None and getattr(model, "trained_loss", None) is None and _width(out[0]) > 1:
-        return np.array([int(np.argmax([o.data for o in scores])) for scores in out])
-    return np.array(_classify(_trained_loss(model, loss, "predict"), out))
+    numbers = output_numbers([output_list(model(x)) for x in X])
+    if loss is None and getattr(model, "trained_loss", None) is None and numbers.shape[1] > 1:
+        return numbers.argmax(axis=1)
+    return _trained_loss(model, loss, "predict").classify(numbers)
 
 
-@no_grad()
 def evaluate(model, X, y, loss=None, metrics=(accuracy,)):
     """{'loss': ..., metric name: ...} over X, y, without recording a graph (by default with
     the loss fit() trained the model with)."""
     X, y = _check_data(X, y)
     loss = _trained_loss(model, loss, "evaluate")
-    width = _width(model(X[0]))
-    return _evaluate(model, X, y, _encoded(loss, y, width)[0], loss, metrics)
-
-
-def _evaluate(model, X, y, targets, loss, metrics):
-    out = [model(x) for x in X]
-    return _scores(loss(out, targets).data, _classify(loss, out), y, metrics)
+    loss_value, numbers = evaluate_eagerly(model, loss, X, loss.encode(y, _width(model, X[0])))
+    return dict(_scores(loss, loss_value, numbers, _classes(y), _named_metrics(metrics)))
