@@ -49,10 +49,6 @@ def _torch_function(name):
     return lambda *xs: getattr(_torch(), name)(*xs)
 
 
-def _torch_function(name):
-    return lambda *xs: getattr(_torch(), name)(*xs)
-
-
 MODERATE = [-2.5, -1.0, -0.3, 0.4, 1.0, 2.2]
 BINARY_MODERATE = [(1.5, 2.0), (-0.7, 0.4), (3.0, -1.25), (-2.0, -0.5)]
 
