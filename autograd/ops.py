@@ -387,40 +387,48 @@ def _layer_value(weights, inputs, bias):
     return np.einsum("ng,ngb->gb", weights, inputs) + bias[:, None]
 
 
-def _layer_gradients(weights, inputs, upstream, wanted=(True, True, True)):
-    """dot's partials (∂/∂w = x, ∂/∂x = w, ∂/∂b = 1) times the upstream gradient (G, B), for
-    the weights (n, G) and the bias (G,), summed over the samples that share them, and for the
-    inputs, (n, G, B), or (n, B) in a dense layer, summed over the neurons that read them.
-    Only the gradients `wanted` (weights, inputs, bias) are computed; the others are None."""
-    dense = inputs.ndim == 2
-    d_weights = d_inputs = d_bias = None
-    if wanted[0]:
-        d_weights = inputs @ upstream.T if dense else np.einsum("ngb,gb->ng", inputs, upstream)
-    if wanted[1]:
-        if not dense:
-            d_inputs = weights[:, :, None] * upstream[None]
-        elif weights.shape[1] == 1:  # one neuron: an outer product, cheaper elementwise
-            d_inputs = weights * upstream
-        else:
-            d_inputs = weights @ upstream
-    if wanted[2]:
-        d_bias = upstream.sum(axis=1)
-    return d_weights, d_inputs, d_bias
+# The backward pass, from the upstream gradient (G, B): dot's partials (∂/∂w = x, ∂/∂x = w,
+# ∂/∂b = 1) times upstream, summed over what is shared. Three functions, so that a tape forms
+# only the gradients it needs (never the sample's own).
+
+def _layer_weights_gradient(inputs, upstream):
+    """(n, G): for each weight, Σ over the samples of its input × upstream."""
+    if inputs.ndim == 2:
+        return inputs @ upstream.T
+    return np.einsum("ngb,gb->ng", inputs, upstream)
+
+
+def _layer_inputs_gradient(weights, upstream, dense):
+    """(n, G, B): each input's weight × upstream; or (n, B) in a dense layer, summed over the
+    neurons that read the input."""
+    if not dense:
+        return weights[:, :, None] * upstream[None]
+    if weights.shape[1] == 1:  # one neuron: an outer product, cheaper elementwise
+        return weights * upstream
+    return weights @ upstream
+
+
+def _layer_bias_gradient(upstream):
+    """(G,): Σ over the samples of upstream."""
+    return upstream.sum(axis=1)
 
 
 class LayerForm:
     """A faster batched evaluation of a rule whose inputs are (w1..wn, x1..xn, b), for a layer
-    of neurons: `value(weights, inputs, bias)` and `gradients(weights, inputs, upstream,
-    wanted)`, on numpy arrays. Optional: the tape evaluates a rule without one generically."""
+    of neurons, on numpy arrays: its value, and the gradients of its weights, inputs and bias.
+    Optional: the tape evaluates a rule without one generically."""
 
-    __slots__ = ("value", "gradients")
+    __slots__ = ("value", "weights_gradient", "inputs_gradient", "bias_gradient")
 
-    def __init__(self, value, gradients):
+    def __init__(self, value, weights_gradient, inputs_gradient, bias_gradient):
         self.value = value
-        self.gradients = gradients
+        self.weights_gradient = weights_gradient
+        self.inputs_gradient = inputs_gradient
+        self.bias_gradient = bias_gradient
 
 
-DOT.layer = LayerForm(_layer_value, _layer_gradients)
+DOT.layer = LayerForm(_layer_value, _layer_weights_gradient, _layer_inputs_gradient,
+                      _layer_bias_gradient)
 TOTAL = entry("total", Rule("total", add_all, lambda inputs, out: each(one, inputs),
                             variadic=True))
 # d/dx_i log Σ e^x = softmax_i = e^(x_i - out)

@@ -162,22 +162,25 @@ def test_the_layer_form_functions_directly_against_dot_on_floats():
     inputs = rng.normal(size=(n, G, B))
     layer = ops.DOT.layer
     value = layer.value(weights, inputs, bias)
-    d_weights, d_inputs, d_bias = layer.gradients(weights, inputs, upstream)
     for g in range(G):
         for k in range(B):
             xs = [*weights[:, g], *inputs[:, g, k], bias[g]]
             assert math.isclose(value[g, k], ops.DOT.value(xs), rel_tol=1e-12, abs_tol=1e-12)
     # by hand from the rule's partials: ∂/∂w = x, ∂/∂x = w, ∂/∂b = 1
-    assert close_arrays(d_weights, (inputs * upstream).sum(axis=2))
-    assert close_arrays(d_inputs, weights[:, :, None] * upstream)
-    assert close_arrays(d_bias, upstream.sum(axis=1))
-    dense = inputs[:, 0, :]  # every neuron reading the same inputs
-    _, d_dense, _ = layer.gradients(weights, dense, upstream)
-    assert close_arrays(layer.value(weights, dense, bias),
-                        layer.value(weights, np.repeat(dense[:, None], G, axis=1), bias))
-    assert close_arrays(d_dense, (weights[:, :, None] * upstream).sum(axis=1))
-    assert layer.gradients(weights, dense, upstream, wanted=(False, True, False))[::2] == \
-        (None, None)
+    assert close_arrays(layer.weights_gradient(inputs, upstream), (inputs * upstream).sum(axis=2))
+    assert close_arrays(layer.inputs_gradient(weights, upstream, dense=False),
+                        weights[:, :, None] * upstream)
+    assert close_arrays(layer.bias_gradient(upstream), upstream.sum(axis=1))
+    # a dense layer: every neuron reads the same inputs, (n, B) instead of (n, G, B)
+    dense, spread = inputs[:, 0, :], np.repeat(inputs[:, :1, :], G, axis=1)
+    assert close_arrays(layer.value(weights, dense, bias), layer.value(weights, spread, bias))
+    assert close_arrays(layer.weights_gradient(dense, upstream),
+                        layer.weights_gradient(spread, upstream))
+    assert close_arrays(layer.inputs_gradient(weights, upstream, dense=True),
+                        layer.inputs_gradient(weights, upstream, dense=False).sum(axis=1))
+    one = weights[:, :1]  # one neuron
+    assert close_arrays(layer.inputs_gradient(one, upstream[:1], dense=True),
+                        one @ upstream[:1])
 
 
 def test_a_layer_whose_weights_vary_per_sample_is_evaluated_by_the_rule():

@@ -221,18 +221,19 @@ def layer_forward(group, layer, at):
 
 
 def layer_backward(group, layer, arrays, at):
-    wanted = group.layer.wanted
-    if not any(wanted):
+    want_weights, want_inputs, want_bias = group.layer.wanted
+    if not (want_weights or want_inputs or want_bias):
         return []
-    names = [name if want else "_" for name, want in
-             zip(("d_weights", "d_inputs", "d_bias"), wanted)]
-    lines = [layer_heading(group), f"up = {output(group, at, gradient=True)}",
-             f"{', '.join(names)} = {layer}.gradients(s[{at['weights']}], b[{at['inputs']}], "
-             f"up{'' if all(wanted) else f', wanted={wanted}'})"]
-    for target, role, name, want in zip(("gs", "gb", "gs"), ("weights", "inputs", "bias"),
-                                         names, wanted):
-        if want:
-            lines.append(added(target, role, arrays, at, name))
+    lines = [layer_heading(group), f"up = {output(group, at, gradient=True)}"]
+    if want_weights:
+        lines.append(added("gs", "weights", arrays, at,
+                           f"{layer}.weights_gradient(b[{at['inputs']}], up)"))
+    if want_inputs:
+        lines.append(added("gb", "inputs", arrays, at,
+                           f"{layer}.inputs_gradient(s[{at['weights']}], up, "
+                           f"dense={group.layer.dense})"))
+    if want_bias:
+        lines.append(added("gs", "bias", arrays, at, f"{layer}.bias_gradient(up)"))
     return lines
 
 

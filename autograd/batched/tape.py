@@ -38,26 +38,11 @@ class Tape:
         namespace = dict(program.constants)
         exec(compile(self.source, "<tape>", "exec"), namespace)
         self._forward_program, self._backward_program = namespace["forward"], namespace["backward"]
-
-    @property
-    def wrt(self):
-        """The Values the gradients are taken with respect to, in the gradient vector's order."""
-        return self.plan.wrt
-
-    @property
-    def groups(self):
-        """The plan's groups of nodes: one numpy call each."""
-        return self.plan.groups
-
-    @property
-    def size(self):
-        """How many nodes were recorded."""
-        return self.plan.size
-
-    @property
-    def input_count(self):
-        """How many numbers one sample has: the batch's columns."""
-        return self.plan.input_count
+        # the plan's numbers that every run reads, as plain attributes
+        self.wrt = self.plan.wrt  # the gradient vector's order
+        self.groups = self.plan.groups  # one numpy call each
+        self.size = self.plan.size  # how many nodes were recorded
+        self.input_count = self.plan.input_count  # the batch's columns
 
     def __repr__(self):
         return (f"<tape of {self.size} nodes in {len(self.groups)} batched operations, "
@@ -118,7 +103,7 @@ class Tape:
 
     def _gradient(self, shared, batched, reduction):
         """d (mean or sum over the batch of the first output) / d every shared slot."""
-        shared_grads, batched_grads = np.zeros_like(shared), np.zeros_like(batched)
+        shared_grads, batched_grads = np.zeros(shared.shape), np.zeros(batched.shape)
         is_batched, out = self.plan.outputs[0]
         samples = batched.shape[1]
         if is_batched:  # one number per sample: the mean weighs each by 1 / samples
