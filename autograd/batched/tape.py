@@ -1,10 +1,11 @@
 """Phase 4, running: the Tape plans a recording, compiles its program once, and runs it over
 batches of samples.
 
-What a tape's gradient is: the derivative of the MEAN over the batch of the function's first
-output (its loss), by default — a training step's usual loss — where `Value.backward()` on one
-Value differentiates that Value, so on a sum of per-sample losses, their SUM. Both are
-available (`reduction="mean"` or `"sum"`), and both agree with the eager engine to rounding.
+What a tape's gradient is: by default, the derivative of the MEAN over the batch of the
+function's first output (its loss), a training step's usual loss. `Value.backward()`
+differentiates the one Value it is called on, so on per-sample losses added up it gives the
+derivative of their SUM: `reduction="sum"` asks the tape for that. Either agrees with the
+eager engine to rounding.
 """
 import math
 
@@ -23,8 +24,9 @@ class Tape:
     """A traced function, ready to replay over batches (made by `trace`).
 
     tape.run(batch): the outputs for every sample (row) of the batch.
-    tape.value_and_grad(batch, at=vector): the outputs, and the gradient of the batch mean of
-        the first output with respect to `tape.wrt`, as a vector; writes nothing.
+    tape.value_and_grad(batch, at=vector): the outputs, and the gradient of the first output's
+        mean over the batch (reduction="sum": its sum) with respect to `tape.wrt`, as a
+        vector; writes nothing.
     tape.backward(batch): the same gradient, added to each parameter's `.grad`.
 
     Its program — one numpy call per group of nodes, a forward and a backward function — is
@@ -38,7 +40,7 @@ class Tape:
         namespace = dict(program.constants)
         exec(compile(self.source, "<tape>", "exec"), namespace)
         self._forward_program, self._backward_program = namespace["forward"], namespace["backward"]
-        # the plan's numbers that every run reads, as plain attributes
+        # what callers and every run read, as plain attributes
         self.wrt = self.plan.wrt  # the gradient vector's order
         self.groups = self.plan.groups  # one numpy call each
         self.size = self.plan.size  # how many nodes were recorded
