@@ -178,9 +178,8 @@ def choose(condition, if_true, otherwise):
 
 def weighted_sum(weights, xs, start):
     """start + Σ weights[i]·xs[i], summed left to right from `start` as micrograd's
-    sum(wi*xi, b) is, so that both give the same floats (stacked arrays: along axis 0)."""
-    if is_array(xs):
-        return start + (weights * xs).sum(axis=0)
+    sum(wi*xi, b) is, so that both give the same floats; stacked arrays are summed along axis
+    0 in the same order, so that a batch gives the very same floats too."""
     return sum(map(mul, weights, xs), start)
 
 

@@ -12,9 +12,11 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, ops
+from autograd import Value, grad, ops, trace
 from cases import CASES
 
 # Entries written as Python operators rather than called by name: the operator works on
@@ -120,9 +122,9 @@ def test_each_domain_is_checked_by_name(name, outside):
 
 @pytest.mark.parametrize("name, x", [("expm1", 710.0), ("sinh", -711.0), ("cosh", 711.0)])
 def test_overflow_is_an_error_naming_the_operation(name, x):
-    for given in (x, Value(x)):
+    for argument in (x, Value(x)):
         with pytest.raises(OverflowError, match=rf"{name}\({x!r}\) overflows"):
-            getattr(autograd, name)(given)
+            getattr(autograd, name)(argument)
 
 
 def test_infinite_slopes_at_domain_edges_name_the_operation():
@@ -139,3 +141,55 @@ def test_clamp_slope_is_one_at_its_corners_and_zero_outside():
         assert v.grad == slope
     assert math.isnan(autograd.clamp(math.nan, 0.0, 1.0))  # NaN stays NaN, as torch
     assert autograd.clamp(5.0, high=1.0) == 1.0 and autograd.clamp(-5.0, low=0.0) == 0.0
+
+
+# ---- fuzzing: any input, finite or not, gets the same answer on every interpreter ----
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e-300, 1e300, -1e300, 710.0, -745.0,
+           math.inf, -math.inf, math.nan]
+ANY_FLOAT = st.one_of(st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_infinity=True))
+
+
+def eager(case, point):
+    """(value, gradient) from the eager engine, or the type of the error it raised."""
+    xs = [Value(x) for x in point]
+    try:
+        out = case.ours(*xs)
+    except ArithmeticError as error:
+        return type(error), None
+    try:
+        gradient = [g.data for g in grad(out, xs)]
+    except ArithmeticError as error:
+        return out.data, type(error)
+    return out.data, gradient
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_tape_and_arrays_agree_with_the_eager_engine_on_any_input(case, data):
+    arity = len(case.smooth_points[0])
+    point = data.draw(st.tuples(*[ANY_FLOAT] * arity))
+    value, gradient = eager(case, point)
+    params = [Value(0.0) for _ in range(arity)]
+    tape = trace(lambda row: case.ours(*[p + x for p, x in zip(params, row)]),
+                 case.smooth_points[0], wrt=params)
+    shifted = [0.0 + x for x in point]  # what the tape's inputs are: p + x with p = 0
+    if value is not float and isinstance(value, type):  # the eager engine refused the value
+        with pytest.raises(value, match="sample 0"):
+            tape.run([shifted])
+        return
+    (replayed,) = tape.run([shifted])
+    assert same(float(replayed[0]), value), (point, replayed, value)
+    with np.errstate(all="ignore"):
+        on_arrays = case.ours(*[np.array([x]) for x in point])
+    assert same(float(on_arrays[0]), value), (point, on_arrays, value)
+    if isinstance(gradient, type):  # the eager backward pass refused: so must the tape's
+        with pytest.raises(gradient):
+            tape.backward([shifted])
+        return
+    for p in params:
+        p.grad = 0.0
+    tape.backward([shifted])
+    assert all(same(p.grad, g) for p, g in zip(params, gradient)), (
+        point, [p.grad for p in params], gradient)

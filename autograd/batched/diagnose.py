@@ -18,22 +18,23 @@ CHUNK = 256
 def explain_non_finite_values(plan, shared, batched, limit=1000):
     """After a forward pass with inf or NaN in it: find the first node and sample where the
     eager rule would have refused its inputs (log of a negative number, an overflow from
-    finite numbers, log(-inf), ...) and raise its error, naming the sample. NaN and inf that
-    IEEE arithmetic makes from NaN and inf data (inf - inf, exp(inf)) flow on, as they do
-    eagerly: then this returns. At most `limit` suspects are looked at one by one."""
+    finite numbers, log(-inf), nan / 0, ...) and raise its error, naming the sample. NaN and
+    inf that the eager engine lets through (inf - inf, exp(inf): IEEE arithmetic) flow on:
+    then this returns. At most `limit` suspects are looked at one by one."""
     for group in plan.groups:
         outputs = group_outputs(group, shared, batched)
-        # the samples worth a look: a non-finite result, or an infinite input (which may give
+        # the samples worth a look: a non-finite result, or a non-finite input (which may give
         # a finite result the eager rule refuses, as (-inf) ** -2.5 does)
         look = np.zeros(batched.shape[1], bool)
         look |= ~np.isfinite(outputs).all(axis=0)
         for from_batch, index in zip(group.batched_inputs, group.inputs):
-            look |= np.isinf(batched[index] if from_batch else shared[index][:, None]).any(axis=0)
+            look |= ~np.isfinite(batched[index] if from_batch else
+                                 shared[index][:, None]).all(axis=0)
         for columns, inputs in chunks(group, shared, batched, look):
             results = np.broadcast_to(outputs[:, columns] if group.batched else outputs,
                                       inputs.shape[1:])
             finite = np.isfinite(inputs).all(axis=0)
-            suspects = (~np.isfinite(results) | ~finite) & ~np.isnan(inputs).any(axis=0)
+            suspects = ~np.isfinite(results) | ~finite
             for node, k in np.argwhere(suspects)[:limit]:
                 xs = [float(x) for x in inputs[:, node, k]]
                 blame_eager_rule(group, xs, columns[k])
@@ -59,33 +60,40 @@ def blame_eager_rule(group, xs, sample):
             raise at_sample(type(error), group, sample, str(error)) from None
 
 
-def explain_non_finite_gradient(plan, shared, batched):
-    """A gradient is inf or NaN although every value is finite: find the operation whose local
-    derivative is to blame and let the eager rule say why; else the sum of the contributions
-    overflowed."""
+def explain_non_finite_gradient(plan, shared, batched, limit=1000):
+    """A gradient is inf or NaN: find an operation whose local derivative the eager engine
+    refuses (an infinite slope, the log of a negative base) and raise its error, naming the
+    sample. Where every value is finite, a non-finite derivative or gradient is an overflow.
+    Otherwise the data holds inf or NaN and IEEE arithmetic applies, as it does eagerly: then
+    this returns. At most `limit` suspects are looked at one by one."""
+    everything_finite = np.isfinite(shared).all() and np.isfinite(batched).all()
     everyone = np.ones(batched.shape[1], bool)
     for group in plan.groups:
         outputs = group_outputs(group, shared, batched)
         for columns, inputs in chunks(group, shared, batched, everyone):
-            results = outputs[:, columns] if group.batched else outputs
+            results = np.broadcast_to(outputs[:, columns] if group.batched else outputs,
+                                      inputs.shape[1:])
             partials = group.rule.partials(inputs, results) if group.rule.variadic else \
                 group.rule.partials(*inputs, results)
+            bad = np.zeros(inputs.shape[1:], bool)
             for partial in partials:
-                bad = np.argwhere(~np.isfinite(np.broadcast_to(partial, inputs.shape[1:])))
-                if not len(bad):
-                    continue
-                node, k = bad[0]
+                bad |= ~np.isfinite(np.broadcast_to(partial, inputs.shape[1:]))
+            for node, k in np.argwhere(bad)[:limit]:
                 xs = [float(x) for x in inputs[:, node, k]]
-                out = float(np.broadcast_to(results, inputs.shape[1:])[node, k])
                 try:
-                    local_derivatives(group.rule, xs, out)
+                    local_derivatives(group.rule, xs, float(results[node, k]))
                 except ArithmeticError as error:
                     raise at_sample(type(error), group, columns[k], str(error)) from None
-                raise at_sample(OverflowError, group, columns[k],
-                                f"backward through {group.rule.describe(xs)}: the "
-                                f"derivative is not finite")
-    raise OverflowError("a gradient overflowed in the batched backward pass although every "
-                        "value is finite (a sum of large contributions)")
+                if everything_finite:
+                    raise at_sample(OverflowError, group, columns[k],
+                                    f"backward through {group.rule.describe(xs)}: the "
+                                    f"derivative is not finite")
+            limit -= min(limit, int(bad.sum()))
+            if not limit:
+                return
+    if everything_finite:
+        raise OverflowError("a gradient overflowed in the batched backward pass although every "
+                            "value is finite (a sum of large contributions)")
 
 
 def at_sample(kind, group, sample, message):
