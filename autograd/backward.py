@@ -26,7 +26,7 @@ def topological_order(root):
 
 def _local_derivatives(node, create_graph):
     """∂node/∂(each of its inputs): floats, or Values computed by the rule on Values."""
-    rule, parents = node._rule, node._parents
+    rule, parents = node.rule, node.parents
     if not create_graph:
         return local_derivatives(rule, [p.data for p in parents], node.data)
     try:
@@ -62,11 +62,11 @@ def chain_rule_steps(output, create_graph=False):
     """
     gradients = {output: Value(1.0) if create_graph else 1.0}
     for node in reversed(topological_order(output)):
-        if not node._parents:
+        if not node.parents:
             continue
         upstream = gradients[node]
         locals_ = _local_derivatives(node, create_graph)
-        for position, (parent, local) in enumerate(zip(node._parents, locals_)):
+        for position, (parent, local) in enumerate(zip(node.parents, locals_)):
             if type(local) is float and local == 1.0:
                 contribution = upstream  # the same number, and no "* 1.0" node in a recording
             else:
@@ -107,7 +107,7 @@ def grad(output, inputs, create_graph=False):
     require_value(output, "grad(output, inputs): the output")
     single = isinstance(inputs, Value)
     inputs = _as_inputs(inputs, "grad")
-    if not output._parents and not is_grad_enabled() and output not in inputs:
+    if not output.parents and not is_grad_enabled() and output not in inputs:
         # Most likely computed a moment ago inside this no_grad(): zeros would be a silent lie.
         raise ValueError("grad(): the output records no graph (it is a leaf) and this runs "
                          "inside no_grad(), so it was probably computed there: compute it "

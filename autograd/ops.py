@@ -429,6 +429,7 @@ class LayerForm:
 
 DOT.layer = LayerForm(_layer_value, _layer_weights_gradient, _layer_inputs_gradient,
                       _layer_bias_gradient)
+
 TOTAL = entry("total", Rule("total", add_all, lambda inputs, out: each(one, inputs),
                             variadic=True))
 # d/dx_i log Σ e^x = softmax_i = e^(x_i - out)

@@ -21,7 +21,7 @@ from .walk import data_of, float_gradients
 # ---- recording on and off (per thread and per asyncio task) ----
 
 _grad_enabled = contextvars.ContextVar("chainrule_grad_enabled", default=True)
-# Set while autograd.compile traces a function: a comparison of Values then means a branch on
+# Set while autograd.batched traces a function: a comparison of Values then means a branch on
 # the data, which a trace cannot follow.
 tracing = contextvars.ContextVar("chainrule_tracing", default=False)
 
@@ -182,7 +182,9 @@ class Value:
     finite inputs never give complex, NaN or infinite results silently.
     """
 
-    __slots__ = ("data", "grad", "label", "_rule", "_parents", "__weakref__")
+    # The node: its number and gradient, and (set by the forward interpreter, read by the
+    # backward walks) the rule of ops.TABLE that made it and its inputs in order.
+    __slots__ = ("data", "grad", "label", "rule", "parents", "__weakref__")
 
     def __init__(self, data, label=None):
         if label is not None and not isinstance(label, str):
@@ -191,23 +193,16 @@ class Value:
         self.data = as_float(data)
         self.grad = 0.0
         self.label = label
-        self._rule = None
-        self._parents = ()
-
-    # -- what the graph looks like from outside --
-
-    @property
-    def parents(self):
-        """The inputs of the operation that made this Value, in order (empty for a leaf)."""
-        return self._parents
+        self.rule = None  # the operation that made this Value (None for a leaf)
+        self.parents = ()  # the inputs of that operation, in order (empty for a leaf)
 
     @property
     def op(self):
         """The name of the operation that made this Value ('' for a leaf)."""
-        return self._rule.name if self._rule is not None else ""
+        return self.rule.name if self.rule is not None else ""
 
     # micrograd's names, so drawing code written for micrograd keeps working.
-    _prev = parents
+    _prev = property(lambda self: self.parents, doc="micrograd's name for `parents`")
     _op = op
 
     def __repr__(self):
@@ -429,11 +424,11 @@ def _node(data, rule, parents):
     out.grad = 0.0
     out.label = None
     if _grad_enabled.get():
-        out._rule = rule
-        out._parents = parents
+        out.rule = rule
+        out.parents = parents
     else:
-        out._rule = None
-        out._parents = ()
+        out.rule = None
+        out.parents = ()
     return out
 
 

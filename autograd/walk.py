@@ -1,7 +1,7 @@
 """The backward walk on floats: every node in topological order, then the chain rule from the
 output back, one multiply-add per edge. The hot loop of every `backward()`.
 
-It knows a node only by its parents (`_parents`), its rule (`_rule`) and its number (`.data`),
+It knows a node only by its parents (`.parents`), its rule (`.rule`) and its number (`.data`),
 so `value.py` (Value.backward) and `backward.py` (grad, hessian, the walk on Values) both build
 on it, and it on neither.
 """
@@ -27,7 +27,7 @@ def depth_first(root, seen):
         if node in seen:
             continue
         seen[node] = 0.0
-        parents = node._parents
+        parents = node.parents
         if parents:
             push(node)
             push(None)
@@ -69,10 +69,10 @@ def _walk(output, order, gradients):
     node = output
     try:
         for node in reversed(order):
-            parents = node._parents
+            parents = node.parents
             if not parents:
                 continue
-            rule, upstream = node._rule, gradients[node]
+            rule, upstream = node.rule, gradients[node]
             if rule.variadic:
                 locals_ = rule.partials(list(map(data_of, parents)), node.data)
                 for parent, local in zip(parents, locals_):
@@ -86,7 +86,7 @@ def _walk(output, order, gradients):
                 (a,) = parents
                 gradients[a] += rule.derivative(a.data, node.data) * upstream
     except (ZeroDivisionError, OverflowError) as error:
-        raise infinite_slope(node._rule, [p.data for p in node._parents], error) from None
+        raise infinite_slope(node.rule, [p.data for p in node.parents], error) from None
     _check_finite(gradients)
     return gradients
 

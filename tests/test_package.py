@@ -51,3 +51,18 @@ def test_the_demo_shows_the_chain_rule_with_the_right_numbers():
     assert f"E = ½(t − y)²      = ½(0.0 − {y:.6f})² = {0.5 * y * y:.6f}" in out
     assert "gradcheck passed" in out
     assert "E falls from" in out
+
+
+def test_the_distribution_ships_every_package_and_subpackage():
+    import pathlib
+    import tomllib
+
+    from setuptools import find_packages
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    shipped = set(find_packages(root, include=config["packages"]["find"]["include"]))
+    on_disk = {".".join(init.parent.relative_to(root).parts)
+               for top in ("autograd", "nn") for init in (root / top).rglob("__init__.py")}
+    assert on_disk <= shipped and "autograd.batched" in shipped and "autograd.pictures" in shipped
+    assert not any(name.startswith("tests") for name in shipped)

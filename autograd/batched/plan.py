@@ -124,7 +124,7 @@ def group_nodes(nodes, batched):
             depth[node] = 0
             continue
         depth[node] = 1 + max(depth[p] for p in node.parents)
-        key = (batched[node], depth[node], node._rule, tuple(batched[p] for p in node.parents))
+        key = (batched[node], depth[node], node.rule, tuple(batched[p] for p in node.parents))
         groups.setdefault(key, []).append(node)
     in_order = sorted(groups, key=lambda key: (key[0], key[1]))  # stable: first seen first
     return [(key[2], groups[key]) for key in in_order]
