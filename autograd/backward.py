@@ -12,7 +12,7 @@ for speed, is tested against it.
 from typing import NamedTuple
 
 from .value import Value, enable_grad, is_grad_enabled, is_sequence, require_value
-from .walk import collector_paused, depth_first, float_gradients, infinite_slope, local_derivatives
+from .walk import collector_paused, depth_first, float_gradients, local_derivatives
 
 
 def topological_order(root):
@@ -26,14 +26,9 @@ def topological_order(root):
 
 def _local_derivatives(node, create_graph):
     """∂node/∂(each of its inputs): floats, or Values computed by the rule on Values."""
-    rule, parents = node.rule, node.parents
-    if not create_graph:
-        return local_derivatives(rule, [p.data for p in parents], node.data)
-    try:
-        return rule.partials(list(parents), node) if rule.variadic else \
-            rule.partials(*parents, node)
-    except (ZeroDivisionError, OverflowError) as error:
-        raise infinite_slope(rule, [p.data for p in parents], error) from None
+    if create_graph:
+        return local_derivatives(node.rule, list(node.parents), node)
+    return local_derivatives(node.rule, [p.data for p in node.parents], node.data)
 
 
 class ChainRuleStep(NamedTuple):

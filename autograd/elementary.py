@@ -148,11 +148,6 @@ def largest(xs):
     return top if all(x == x for x in numbers) else math.nan
 
 
-def is_finite(x):
-    """Neither inf nor NaN (elementwise on arrays)."""
-    return np.isfinite(x) if isinstance(x, _ARRAY) else math.isfinite(plain(x))
-
-
 def is_zero(x):
     """Numeric test for zero (a Value's `==` compares identity, not data)."""
     return plain(x) == 0
@@ -195,3 +190,20 @@ def log_sum_exp(xs):
     if not math.isfinite(shift):
         return shift
     return shift + math.log(math.fsum(math.exp(x - shift) for x in xs))
+
+
+def log_of_base(base, exponent):
+    """log(base), for the derivative of base ** exponent with respect to the exponent. A
+    negative base has no real log: an error for one finite number; NaN across a batch (which
+    the tape then explains with this same error) or where the exponent is itself inf or NaN
+    (IEEE arithmetic)."""
+    if is_array(base) or is_array(exponent):
+        with np.errstate(all="ignore"):
+            return np.log(np.where(base < 0, math.nan, base))
+    if plain(base) < 0:
+        if not math.isfinite(plain(exponent)):
+            return math.nan
+        raise DomainError(
+            f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
+            "positive base: a negative number to a real power has no real value")
+    return math.log(base) if isinstance(base, (float, int)) else base.log()

@@ -16,6 +16,7 @@ float, a Value or an array (`autograd.exp`), the error messages, and the batched
 exported function and a row in the README's table of operations.
 """
 import functools
+import inspect
 import math
 import sys
 from numbers import Real
@@ -24,9 +25,9 @@ import numpy as np
 
 from .elementary import (  # noqa: F401  (DomainError is ops' to export)
     DomainError,
-    add_all, between, choose, each, is_array, is_finite, is_zero, join, kernel, log_sum_exp, one, plain,
-    sigmoid_of_array, sigmoid_of_float, sign, softplus_of_array, softplus_of_float, step, where,
-    weighted_sum,
+    add_all, between, choose, each, is_zero, join, kernel, log_of_base, log_sum_exp,
+    one, plain, sigmoid_of_array, sigmoid_of_float, sign, softplus_of_array, softplus_of_float,
+    step, where, weighted_sum,
 )
 
 TABLE = {}  # name -> Rule, or -> the function making the Rule of a family (x ** n, clamp)
@@ -39,22 +40,24 @@ class Rule:
     `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
     __slots__ = ("name", "value", "partials", "derivative", "check", "variadic", "shows",
-                 "layer")
+                 "layer", "key")
 
     def __init__(self, name, value, partials=None, check=None, variadic=False, shows=None,
-                 derivative=None):
+                 derivative=None, key=None):
         self.name = name
         self.value = value
         if derivative is not None:
             partials = _one_partial(derivative)
-        elif not variadic:  # (for a one-input rule; the float walk calls it directly)
-            derivative = _first_partial(partials)
+        elif not variadic and len(inspect.signature(partials).parameters) == 2:
+            derivative = _first_partial(partials)  # partials(x, out): one input
         self.partials = partials
+        self.derivative = derivative  # a one-input rule's only partial (the float walk's)
         self.derivative = derivative
         self.check = check
         self.variadic = variadic
         self.shows = shows
         self.layer = None  # optional: a faster batched evaluation (see DOT)
+        self.key = key  # its entry in TABLE (set by `entry`, or by a family's maker)
 
     def describe(self, xs):
         """This operation on the numbers xs as a message shows it: '2.0 * 3.0', 'exp(1000.0)';
@@ -99,6 +102,8 @@ def entry(key, rule):
     """Put a rule (or a family's maker) in the table under `key`; returns it."""
     assert key not in TABLE, f"{key} is in the table twice"
     TABLE[key] = rule
+    if isinstance(rule, Rule):
+        rule.key = key
     return rule
 
 
@@ -118,17 +123,9 @@ def unary(name, on_float, on_array, derivative, check=None):
                             derivative=derivative))
 
     def function(x):
-        if type(x) is float or type(x) is int:
-            return rule.on_float(float(x))
-        if isinstance(x, (np.ndarray, np.generic)):
-            return rule.value(x)
-        if isinstance(x, Real) and not isinstance(x, bool):
-            return rule.on_float(float(x))
-        method = getattr(x, name, None)  # a Value records the operation
-        if method is None:
-            raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
-                            f"{type(x).__name__}")
-        return method()
+        if type(x) is float:
+            return rule.on_float(x)
+        return _applied(rule, x, name)
 
     function.__doc__ = f"{name}(x) for a float, a Value or a numpy array (elementwise)."
     function.rule = rule
@@ -216,16 +213,29 @@ relu = unary("relu", lambda x: 0.0 if x <= 0 else x, lambda x: np.maximum(x, 0.0
 
 # ---- operations with fixed numbers in them: one rule per number, made once and kept ----
 
+def _as_number(x, who):
+    """A real number as a float; one beyond float range is an error, not inf."""
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{who}() got a number beyond the largest float: "
+                            f"{str(x)[:40]}...") from None
+
+
 def _check_number(number, what):
-    if isinstance(number, bool) or not isinstance(number, Real) or math.isnan(number):
+    if isinstance(number, bool) or not isinstance(number, Real):
         raise TypeError(f"{what} is a number, got {number!r}"[:200])
-    return float(number)
+    number = _as_number(number, what)
+    if math.isnan(number):
+        raise ValueError(f"{what} is a number, got nan")
+    return number
 
 
 @functools.lru_cache(maxsize=1024)
 def _leaky_relu(slope):
     return Rule(f"leaky_relu({slope:g})", lambda x: where(x > 0, x, slope * x),
-                derivative=lambda x, out: where(x > 0, 1.0, slope))
+                shows="leaky_relu({0}, " + f"{slope!r})",
+                derivative=lambda x, out: where(plain(x) > 0, 1.0, slope), key="leaky_relu")
 
 
 def leaky_relu_rule(slope):
@@ -248,7 +258,8 @@ def leaky_relu(x, slope=0.01):
 def _clamp(low, high):
     # min(max(x, low), high) keeping NaN as NaN; slope 1 from low to high inclusive, as PyTorch
     return Rule(f"clamp({low:g}, {high:g})", lambda x: where(x < low, low, where(x > high, high, x)),
-                derivative=lambda x, out: between(x, low, high))
+                shows="clamp({0}, " + f"{low!r}, {high!r})",
+                derivative=lambda x, out: between(x, low, high), key="clamp")
 
 
 def clamp_rule(low=None, high=None):
@@ -259,6 +270,8 @@ def clamp_rule(low=None, high=None):
     high = math.inf if high is None else _check_number(high, "clamp's high")
     if low > high:
         raise ValueError(f"clamp's low {low!r} is above its high {high!r}")
+    if low == math.inf or high == -math.inf:
+        raise ValueError(f"clamp's bounds {low!r}, {high!r} would make every number infinite")
     return _clamp(low, high)
 
 
@@ -273,12 +286,13 @@ def clamp(x, low=None, high=None):
 
 
 def _applied(rule, x, name, *numbers):
-    """The exported function of a family's rule at x: a float, an array or a Value."""
-    if isinstance(x, (np.ndarray, np.generic)):
+    """An exported function at x: a number (checked, as a Value would be), a numpy array
+    (numpy's answer, NaN where undefined) or a Value (x.name(*numbers), recorded)."""
+    if isinstance(x, np.ndarray):
         return rule.value(x)
-    if isinstance(x, Real) and not isinstance(x, bool):
-        return rule.on_float(float(x))
-    method = getattr(x, name, None)
+    if isinstance(x, Real) and not isinstance(x, bool):  # numpy's scalars too
+        return rule.on_float(_as_number(x, name))
+    method = getattr(x, name, None)  # a Value records the operation
     if method is None:
         raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
                         f"{type(x).__name__}")
@@ -294,23 +308,8 @@ def _power_partials(base, exponent, out):
     d_base = choose(is_zero(base) & is_zero(exponent), 0.0,
                     lambda: exponent * base ** (exponent - 1.0))
     # d/d exponent: out * log(base); flat at base 0 (0 ** b = 0 for b > 0)
-    d_exponent = choose(is_zero(base), 0.0, lambda: out * _log_of_base(base, exponent))
+    d_exponent = choose(is_zero(base), 0.0, lambda: out * log_of_base(base, exponent))
     return (d_base, d_exponent)
-
-
-def _log_of_base(base, exponent):
-    """log(base) for the derivative of base ** b with respect to b. A negative base has no real
-    log: an error for one finite number; NaN across a batch, which the tape then explains with
-    this same error, or for an exponent that is itself inf or NaN (IEEE arithmetic)."""
-    if is_array(base) or is_array(exponent):
-        return log(where(base < 0, math.nan, base))
-    if plain(base) < 0:
-        if not is_finite(exponent):
-            return math.nan  # IEEE arithmetic, as a batch gives
-        raise DomainError(
-            f"the derivative of ({plain(base)!r}) ** b with respect to the exponent b needs a "
-            "positive base: a negative number to a real power has no real value")
-    return log(base)
 
 
 POW = entry("pow", Rule("**", lambda base, exponent: base ** exponent, _power_partials,
@@ -331,7 +330,7 @@ def power(exponent):
         return exponent * x ** (exponent - 1.0)
 
     return Rule(f"**{exponent:g}", lambda x: x ** exponent, check=check, derivative=derivative,
-                shows="{0} ** " + repr(exponent))
+                shows="{0} ** " + repr(exponent), key="power")
 
 
 entry("power", power)
@@ -347,11 +346,11 @@ def exponential(base):
 
     def derivative(x, out):
         # 0 ** x is flat where it is defined (x > 0)
-        return choose(base == 0, 0.0, lambda: out * _log_of_base(base, x))
+        return choose(base == 0, 0.0, lambda: out * log_of_base(base, x))
 
     shown = f"({base!r})" if base < 0 else repr(base)
     return Rule(f"{base:g}**", lambda x: base ** x, check=check, derivative=derivative,
-                shows=shown + " ** {0}")
+                shows=shown + " ** {0}", key="exponential")
 
 
 entry("exponential", exponential)

@@ -323,17 +323,29 @@ def logsumexp(values):
 
 def _many(rule, who, given):
     """A many-input rule on Values (recorded), on plain numbers (a number, checked the same
-    way) or on numpy arrays (elementwise across them, NaN where undefined)."""
-    if any(isinstance(x, np.ndarray) for x in given) and not any(isinstance(x, Value)
-                                                                  for x in given):
-        try:
-            stacked = np.array(np.broadcast_arrays(*given), dtype=float)
-        except (ValueError, TypeError):
-            raise TypeError(f"{who} takes numbers, Values or numpy arrays of one shape") from None
-        with np.errstate(all="ignore"):
-            return rule.value(stacked)
+    way) or on numpy arrays and numbers (elementwise across them, broadcast as numpy does;
+    NaN where undefined)."""
+    if any(isinstance(x, np.ndarray) for x in given):
+        return _many_on_arrays(rule, who, given)
     out = apply_rule_many(rule, _operands(who, given))
     return out if any(isinstance(x, Value) for x in given) else out.data
+
+
+def _many_on_arrays(rule, who, given):
+    for x in given:
+        if isinstance(x, np.ndarray) and x.dtype.kind not in "biuf":
+            raise TypeError(f"{who} takes arrays of real numbers, got an array of {x.dtype}")
+        if not isinstance(x, (np.ndarray, numbers.Real)):
+            raise TypeError(f"{who} takes Values and numbers, or numpy arrays and numbers: "
+                            f"got {type(x).__name__} among ndarray inputs")
+    try:
+        stacked = np.array(np.broadcast_arrays(*given), dtype=float)
+    except ValueError:
+        shapes = sorted({np.shape(x) for x in given})
+        raise ValueError(f"{who}: arrays of shapes {shapes[:4]} do not broadcast together") \
+            from None
+    with np.errstate(all="ignore"):
+        return rule.value(stacked)
 
 
 def is_sequence(x):

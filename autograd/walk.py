@@ -38,12 +38,13 @@ def depth_first(root, seen):
 
 
 def local_derivatives(rule, xs, out):
-    """The rule's ∂out/∂input for each input, on floats: xs the inputs' numbers, out the
-    output's. An infinite slope (sqrt at 0) is an error naming the operation."""
+    """The rule's ∂out/∂input for each input: xs the inputs and out the output, as floats (or
+    as Values, for derivatives recorded as a graph). An infinite slope (sqrt at 0) is an
+    error naming the operation."""
     try:
         return rule.partials(xs, out) if rule.variadic else rule.partials(*xs, out)
     except (ZeroDivisionError, OverflowError) as error:
-        raise infinite_slope(rule, xs, error) from None
+        raise infinite_slope(rule, [getattr(x, "data", x) for x in xs], error) from None
 
 
 def infinite_slope(rule, xs, error):

@@ -134,6 +134,9 @@ def trace_objective(model, loss, samples, n_inputs, l2, trained):
         return trace(one_sample, samples[0], checks=samples[spread], wrt=trained)
     except ArithmeticError as error:  # bad data in a sample checked: name its row of X
         raise named_by_row(error, [0, *spread]) from None
+    except TypeError as error:  # e.g. float(target) in a loss of one's own: Values, not floats
+        raise TraceError(f"the model or the loss does not run on the tape's Values ({error}): "
+                         f"it trains eagerly") from error
 
 
 def named_by_row(error, rows):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import nn
-from autograd import DomainError, TraceError, Value, values_to_vector
+from autograd import DomainError, TraceError, Value, total, values_to_vector
 from nn.engines import EagerEngine, TracedEngine, choose_engine
 
 X3, Y3 = nn.data.blobs(30, centers=3, seed=0)
@@ -107,3 +107,17 @@ def test_the_traced_engine_names_bad_data_by_its_row_of_x():
     engine.forward_backward(np.arange(100))
     with pytest.raises(DomainError, match="X row 150: log"):
         engine.forward_backward(np.array([3, 150, 4]))
+
+
+def test_a_loss_that_needs_plain_numbers_trains_eagerly_under_auto():
+    def absolute_term(outputs, targets):  # float(t): fine eagerly, a TypeError on the tape
+        return total([abs(o - float(t)) for o, t in zip(outputs, targets)])
+
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [4, 1], seed=0)
+    history = nn.fit(model, X, y, loss=nn.Loss(absolute_term, "absolute"), epochs=3,
+                     progress=False)
+    assert history.engine == "eager" and len(history["loss"]) == 3
+    with pytest.raises(TraceError, match="does not run on the tape's Values"):
+        nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss=nn.Loss(absolute_term, "absolute"),
+               epochs=1, engine="traced", progress=False)

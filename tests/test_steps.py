@@ -268,7 +268,10 @@ def test_the_page_template_ships_with_the_package():
     tomllib = pytest.importorskip("tomllib")
     with open(os.path.join(os.path.dirname(__file__), "..", "pyproject.toml"), "rb") as file:
         setuptools = tomllib.load(file)["tool"]["setuptools"]
-    assert "autograd.pictures" in setuptools["packages"]
+    from setuptools import find_packages
+
+    root = os.path.join(os.path.dirname(__file__), "..")
+    assert "autograd.pictures" in find_packages(root, include=setuptools["packages"]["find"]["include"])
     assert "step_page.html" in setuptools["package-data"]["autograd.pictures"]
 
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, grad, ops, trace
+from autograd import Value, grad, ops, topological_order, trace
 from cases import CASES
 
 # Entries written as Python operators rather than called by name: the operator works on
@@ -96,16 +96,44 @@ def test_bad_calls_of_the_exported_functions_are_clear_errors():
         autograd.tan(None)
     with pytest.raises(TypeError, match="clamp's low"):
         autograd.clamp(1.0, "a", 2.0)
-    with pytest.raises(TypeError, match="clamp's high"):
+    with pytest.raises(ValueError, match="clamp's high"):
         autograd.clamp(1.0, 0.0, math.nan)
+    with pytest.raises(ValueError, match="every number infinite"):
+        autograd.clamp(5.0, low=math.inf)
+    assert autograd.clamp(5.0, -math.inf, math.inf) == 5.0 and autograd.clamp(5.0, 2, 2) == 2.0
+    with pytest.raises(OverflowError, match="beyond the largest float"):
+        autograd.log(10 ** 400)
     with pytest.raises(ValueError, match="above its high"):
         autograd.clamp(Value(1.0), 2.0, 1.0)
     with pytest.raises(ValueError, match="low, high or both"):
         Value(1.0).clamp()
     with pytest.raises(ValueError, match="slope"):
         autograd.leaky_relu(1.0, math.inf)
-    with pytest.raises(TypeError, match="numpy arrays of one shape"):
+    with pytest.raises(ValueError, match="do not broadcast together"):
         autograd.total([np.zeros(2), np.zeros(3)])
+    for junk in (None, "3"):
+        with pytest.raises(TypeError, match="total takes"):
+            autograd.total([np.zeros(2), junk])
+    with pytest.raises(TypeError, match="arrays of real numbers"):
+        autograd.total([np.zeros(2, complex), 1.0])
+    with pytest.raises(TypeError, match="got Value among ndarray"):
+        autograd.dot([np.ones(2)], [Value(1.0)])
+
+
+def test_numpy_scalars_are_numbers_checked_like_floats():
+    with pytest.raises(autograd.DomainError, match="log"):
+        autograd.log(np.float64(-1.0))
+    with pytest.raises(OverflowError, match="exp"):
+        autograd.exp(np.float32(1000))
+    assert autograd.sqrt(np.float32(4.0)) == 2.0 and type(autograd.sqrt(np.int64(4))) is float
+    assert autograd.exp(np.array(0.0)) == 1.0  # a 0-d array is an array: numpy's answer
+
+
+def test_every_case_exercises_the_entry_it_names():
+    for case in CASES:
+        xs = [Value(x) for x in case.smooth_points[0]]
+        keys = {node.rule.key for node in topological_order(case.ours(*xs)) if node.rule}
+        assert case.op in keys, (case.name, keys)
 
 
 @pytest.mark.parametrize("name, outside", [

@@ -153,4 +153,5 @@ def checked_reduction(reduction):
 def all_finite(*arrays):
     # A sum is finite only if every term is (inf and NaN never cancel out), so one sum per
     # array answers at once in the usual case; only a sum that overflowed needs a closer look.
-    return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
+    with np.errstate(all="ignore"):  # (inf - inf in the sum is not worth a warning)
+        return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
