@@ -325,10 +325,13 @@ def _many(rule, who, given):
     """A many-input rule on Values (recorded), on plain numbers (a number, checked the same
     way) or on numpy arrays and numbers (elementwise across them, broadcast as numpy does;
     NaN where undefined)."""
-    if any(isinstance(x, np.ndarray) for x in given):
+    kinds = set(map(type, given))  # at C speed: most calls give nothing but Values
+    if kinds == {Value}:
+        return apply_rule_many(rule, given)
+    if any(issubclass(kind, np.ndarray) for kind in kinds):
         return _many_on_arrays(rule, who, given)
     out = apply_rule_many(rule, _operands(who, given))
-    return out if any(isinstance(x, Value) for x in given) else out.data
+    return out if any(issubclass(kind, Value) for kind in kinds) else out.data
 
 
 def _many_on_arrays(rule, who, given):
@@ -361,8 +364,6 @@ def _listed(values, who):
 
 
 def _operands(who, given):
-    if set(map(type, given)) == {Value}:  # the usual case, checked at C speed
-        return given
     operands = [_operand(x) for x in given]
     for x, operand in zip(given, operands):
         if operand is None:
