@@ -23,6 +23,9 @@ def _check_autograd():
 
 _check_autograd()
 
+# one distribution, one version: chainrule's (pyproject.toml; tests/test_distribution.py checks)
+__version__ = autograd.__version__
+
 from . import data, engines, losses, optim  # noqa: E402
 from .layers import MLP, Layer, Neuron  # noqa: E402
 from .losses import Loss  # noqa: E402
