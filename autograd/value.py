@@ -270,6 +270,26 @@ class Value:
 
     # == and hash are object's own, by identity (not redefined here).
 
+    # -- the number out of the graph, as PyTorch's float(t), t.item() and f"{t:.3f}" --
+
+    def __float__(self):
+        """The data as a float: a plain number, outside the graph (nothing flows back
+        through it). Refused while tracing, as a comparison is: the tape cannot follow it."""
+        if tracing.get():
+            raise TraceError("the traced function takes a Value's number out of the graph "
+                             "(float(v) or v.item()), so it does not run on the tape's Values "
+                             "(one trace cannot follow a plain number): use the eager engine, "
+                             "or keep the Value in the computation")
+        return self.data
+
+    def item(self):
+        """The data as a float, as PyTorch's `tensor.item()` (refused while tracing)."""
+        return self.__float__()
+
+    def __format__(self, spec):
+        """format(v, spec) and f"{v:.3f}" format the data; an empty spec gives str(v)."""
+        return format(self.data, spec) if spec else str(self)
+
     # -- gradients --
 
     def backward(self):
