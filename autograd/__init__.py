@@ -7,6 +7,7 @@
 """
 from .backward import grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
+from .custom import define
 from .batched import Tape, trace
 from .vectors import values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "DomainError", "grad", "hessian", "topological_order", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "collector_paused",
-    "dot", "total", "logsumexp",
+    "dot", "total", "logsumexp", "define",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",
     "trace", "Tape", "TraceError", "values_to_vector", "vector_to_values",
