@@ -104,9 +104,12 @@ class Neuron(Module):
         x = as_inputs(x, self.nin, "this Neuron")
         return self._activate(dot(self.w, x, self.b if self.b is not None else 0.0))
 
-    def named_parameters(self):
-        named = [(f"w{i}", w) for i, w in enumerate(self.w)]
-        return named + ([("b", self.b)] if self.b is not None else [])
+    forward = __call__
+
+    def named_members(self):
+        yield from ((f"w{i}", w) for i, w in enumerate(self.w))
+        if self.b is not None:
+            yield "b", self.b
 
     def config(self):
         return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None,
@@ -138,9 +141,10 @@ class Layer(Module):
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
-    def named_parameters(self):
-        return [(f"neuron{j}.{name}", p) for j, n in enumerate(self.neurons)
-                for name, p in n.named_parameters()]
+    forward = __call__
+
+    def named_members(self):
+        return ((f"neuron{j}", n) for j, n in enumerate(self.neurons))
 
     def config(self):
         first = self.neurons[0]
@@ -191,9 +195,10 @@ class MLP(Module):
             x = layer(x)
         return x
 
-    def named_parameters(self):
-        return [(f"layer{i}.{name}", p) for i, layer in enumerate(self.layers)
-                for name, p in layer.named_parameters()]
+    forward = __call__
+
+    def named_members(self):
+        return ((f"layer{i}", layer) for i, layer in enumerate(self.layers))
 
     def config(self):
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,

@@ -12,6 +12,8 @@ import numbers
 import os
 import stat
 
+import numpy as np
+
 from autograd import Value, write_atomically
 
 FORMAT = "chainrule-model"
@@ -30,11 +32,84 @@ class ModelFileError(ValueError):
 
 
 class Module:
-    """Base class: subclasses provide `named_parameters()` and `config()`."""
+    """Base class of every model, used as PyTorch's `torch.nn.Module` is.
+
+    A subclass assigns its sub-modules and Values (and lists, tuples or dicts of them) as
+    attributes in `__init__` and computes its output in `forward`; `model(x)` calls
+    `forward(x)`. The attributes are found where they are needed, so `parameters()`,
+    `named_parameters()` (names such as "layer1.w.0": the attribute, then the index),
+    `state_dict()`, `zero_grad()`, `save` and `load` see them, with or without a call to
+    `super().__init__()`. A Value reachable by two names is one parameter, under its first;
+    attributes whose names begin with "_" are private and not searched.
+
+    `config()` gives the keyword arguments that rebuild the architecture (`{}` by default),
+    which `save` writes and `load` checks; `from_file` needs `parameter_count` too.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A subclass's own forward is what calling it runs, even below a module (Neuron, Layer,
+        # MLP) whose __call__ is written out for speed.
+        if "forward" in vars(cls) and "__call__" not in vars(cls):
+            cls.__call__ = Module.__call__
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        """The module's output; a subclass defines it (calling the module runs it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(): a Module "
+                                  f"subclass computes its output in forward(self, x)")
+
+    def named_members(self):
+        """(name, item) for each Value and sub-module this module holds directly, in the order
+        of assignment: attributes, and the items of lists, tuples and dicts in them (named
+        "attribute.index" or "attribute.key"). Attributes whose names begin with "_" are
+        private: a Value kept there (a cache, a constant) is not a parameter."""
+        for name, item in vars(self).items():
+            if not name.startswith("_"):
+                yield from _members(name, item, 0)
+
+    def named_children(self):
+        """(name, module) for each sub-module held directly."""
+        seen = set()
+        for name, item in self.named_members():
+            if isinstance(item, Module) and id(item) not in seen:
+                seen.add(id(item))
+                yield name, item
+
+    def children(self):
+        return [module for _, module in self.named_children()]
+
+    def named_modules(self, prefix=""):
+        """(name, module) for this module ("") and every module inside it, depth first."""
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            inner = [(f"{name}.{child}" if name else child, m)
+                     for child, m in module.named_children()]
+            stack.extend(reversed(inner))
+
+    def modules(self):
+        return [module for _, module in self.named_modules()]
 
     def named_parameters(self):
-        """(name, Value) pairs in a fixed order."""
-        return []
+        """(name, Value) pairs in a fixed order: the Values held directly and those of the
+        sub-modules, each once."""
+        named, seen = [], set()
+        for name, item in self.named_members():
+            inner = [(name, item)] if isinstance(item, Value) else \
+                [(f"{name}.{n}", p) for n, p in item.named_parameters()]
+            for full, p in inner:
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    named.append((full, p))
+        return named
 
     def parameters(self):
         return [p for _, p in self.named_parameters()]
@@ -43,6 +118,19 @@ class Module:
         """Set every parameter's `.grad` to 0 (backward() accumulates; see autograd)."""
         for p in self.parameters():
             p.grad = 0.0
+
+    def extra_repr(self):
+        """What repr shows between the parentheses besides the sub-modules (PyTorch's hook)."""
+        return ""
+
+    def __repr__(self):
+        """PyTorch's form: the class, then each sub-module, indented, by name."""
+        children = list(self.named_children())
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({name}): " + repr(module).replace("\n", "\n  ")
+                 for name, module in children]
+        return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
     def config(self):
         """The keyword arguments that rebuild this module's architecture."""
@@ -115,6 +203,28 @@ class Module:
         model = _build(cls, document["config"], len(document["parameters"]), path)
         _set_parameters(model, document, path)
         return model
+
+
+# lists inside lists (a weight matrix) are followed this deep, and no deeper: a list that holds
+# itself is not followed for ever
+MAX_MEMBER_NESTING = 8
+
+
+def _members(name, item, depth):
+    """(name, Value or Module) found in an attribute's value: itself, or the items of a list,
+    tuple or dict of them (numpy arrays of Values too), named "name.index" / "name.key"."""
+    if isinstance(item, (Value, Module)):
+        yield name, item
+    elif depth < MAX_MEMBER_NESTING:
+        if isinstance(item, np.ndarray) and item.dtype == object:
+            item = item.tolist()
+        if isinstance(item, (list, tuple)):
+            for i, inner in enumerate(item):
+                yield from _members(f"{name}.{i}", inner, depth + 1)
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if isinstance(key, (str, int)) and not isinstance(key, bool):
+                    yield from _members(f"{name}.{key}", inner, depth + 1)
 
 
 def read_model_file(path):
