@@ -27,10 +27,12 @@ _check_autograd()
 __version__ = autograd.__version__
 
 from . import data, engines, losses, optim  # noqa: E402
-from .layers import MLP, Layer, Neuron  # noqa: E402
+from .layers import (MLP, Identity, Layer, LeakyReLU, Linear, Neuron, ReLU,  # noqa: E402
+                     Sequential, Sigmoid, Tanh)
 from .losses import Loss  # noqa: E402
 from .module import Module, ModelFileError  # noqa: E402
 from .train import History, accuracy, evaluate, fit, outputs, predict  # noqa: E402
 
-__all__ = ["Module", "Neuron", "Layer", "MLP", "ModelFileError", "Loss", "fit", "predict",
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid",
+           "LeakyReLU", "Identity", "ModelFileError", "Loss", "fit", "predict",
            "evaluate", "outputs", "accuracy", "History", "data", "engines", "losses", "optim"]

@@ -209,3 +209,199 @@ class MLP(Module):
         return (f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}, "
                 f"output_activation={self.output_activation!r}, "
                 f"parameters={len(self.parameters())})")
+
+
+# ---- PyTorch's building blocks: Linear, the activation modules, Sequential ----
+
+class Linear(Module):
+    """out_j = Σ_i weight[j][i]·x_i + bias[j], as PyTorch's `nn.Linear(in_features,
+    out_features)`: the parameters are named "weight.j.i" and "bias.j" (PyTorch's `weight[j, i]`
+    and `bias[j]`). Weights are drawn by `init` (as MLP's: micrograd's uniform in [-1, 1) by
+    default, or "xavier", "he"), biases start at 0. One output is returned as a bare Value,
+    several as a list (as Layer does)."""
+
+    def __init__(self, in_features, out_features, bias=True, init="uniform", seed=None):
+        self.in_features = _whole(in_features, "a Linear needs at least one input as "
+                                               "in_features")
+        self.out_features = _whole(out_features, "a Linear needs at least one output as "
+                                                 "out_features")
+        self.init = _choice("initialisation", init, INITIALISERS)
+        rng, draw = random_source(seed), INITIALISERS[init]
+        nin, nout = self.in_features, self.out_features
+        self.weight = [[Value(draw(rng, nin, nout)) for _ in range(nin)] for _ in range(nout)]
+        self.bias = [Value(0.0) for _ in range(nout)] if _flag(bias, "bias") else None
+
+    @classmethod
+    def parameter_count(cls, in_features, out_features, bias=True, **_):
+        """How many parameters Linear(in_features, out_features, bias) has, without building
+        it."""
+        if not isinstance(bias, bool):
+            raise ValueError(f"bias is True or False, got {bias!r}")
+        nin = _whole(in_features, "a Linear needs at least one input as in_features")
+        nout = _whole(out_features, "a Linear needs at least one output as out_features")
+        return nout * (nin + (1 if bias else 0))
+
+    def forward(self, x):
+        x = as_inputs(x, self.in_features, "this Linear")
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]  # once, not per output
+        if self.bias is None:
+            out = [dot(row, x) for row in self.weight]
+        else:
+            out = [dot(row, x, b) for row, b in zip(self.weight, self.bias)]
+        return out[0] if len(out) == 1 else out
+
+    def config(self):
+        return {"in_features": self.in_features, "out_features": self.out_features,
+                "bias": self.bias is not None, "init": self.init}
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, " \
+               f"bias={self.bias is not None}"
+
+
+class Activation(Module):
+    """A function applied to each output of the module before it (a Value, a number, or a
+    list of them): no parameters."""
+
+    def function(self, v):
+        raise NotImplementedError
+
+    def forward(self, x):
+        if isinstance(x, Value):
+            return self.function(x)
+        if isinstance(x, numbers.Real):
+            return self.function(Value(x))
+        return [self.forward(xi) for xi in x]
+
+    @classmethod
+    def parameter_count(cls, **config):
+        cls(**config)  # what the constructor refuses, refused here too
+        return 0
+
+
+class ReLU(Activation):
+    """max(0, x) for each input (PyTorch's nn.ReLU)."""
+
+    def function(self, v):
+        return v.relu()
+
+
+class Tanh(Activation):
+    """tanh(x) for each input (PyTorch's nn.Tanh)."""
+
+    def function(self, v):
+        return v.tanh()
+
+
+class Sigmoid(Activation):
+    """1 / (1 + e^-x) for each input (PyTorch's nn.Sigmoid)."""
+
+    def function(self, v):
+        return v.sigmoid()
+
+
+class LeakyReLU(Activation):
+    """max(x, negative_slope·x) for each input (PyTorch's nn.LeakyReLU, slope 0.01 by
+    default)."""
+
+    def __init__(self, negative_slope=0.01):
+        Value(0.0).leaky_relu(negative_slope)  # a finite number, or a ValueError
+        self.negative_slope = float(negative_slope)
+
+    def function(self, v):
+        return v.leaky_relu(self.negative_slope)
+
+    def config(self):
+        return {"negative_slope": self.negative_slope}
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class Identity(Activation):
+    """Its input, unchanged (PyTorch's nn.Identity)."""
+
+    def forward(self, x):
+        return x
+
+
+class Sequential(Module):
+    """Modules applied one after another, as PyTorch's `nn.Sequential(*modules)`: the output
+    of each is the input of the next. The modules are named "0", "1", ... (parameters
+    "0.weight.0.1", as PyTorch's "0.weight"); `model[i]`, `len(model)`, iteration and
+    `append` work as PyTorch's. A Sequential of chainrule's modules is saved and rebuilt by
+    `Sequential.from_file`; one holding modules of one's own is saved and `load`ed."""
+
+    def __init__(self, *modules):
+        for i, module in enumerate(modules):
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential takes modules (nn.Module), got "
+                                f"{type(module).__name__} as module {i}")
+        self._layers = list(modules)
+
+    def named_members(self):
+        return ((str(i), module) for i, module in enumerate(self._layers))
+
+    def forward(self, x):
+        for module in self._layers:
+            x = module(x)
+        return x
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return Sequential(*self._layers[index])
+        return self._layers[index]
+
+    def __len__(self):
+        return len(self._layers)
+
+    def __iter__(self):
+        return iter(self._layers)
+
+    def append(self, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential takes modules (nn.Module), got {type(module).__name__}")
+        self._layers.append(module)
+        return self
+
+    def config(self):
+        return {"modules": [{"class": type(m).__name__, "config": m.config()}
+                            for m in self._layers]}
+
+    @classmethod
+    def parameter_count(cls, modules=(), **unexpected):
+        return sum(kind.parameter_count(**config)
+                   for kind, config in _described(modules, unexpected))
+
+    @classmethod
+    def from_config(cls, modules=(), **unexpected):
+        return cls(*(kind.from_config(**config)
+                     for kind, config in _described(modules, unexpected)))
+
+
+def _described(modules, unexpected):
+    """(class, config) for each module a Sequential's config lists: only chainrule's own
+    module classes (a file never names code to run)."""
+    if unexpected:
+        raise ValueError(f"a Sequential's config holds only 'modules', not "
+                         f"{', '.join(map(repr, unexpected))}")
+    if not isinstance(modules, (list, tuple)):
+        raise ValueError(f"a Sequential's modules are a list, got {type(modules).__name__}")
+    described = []
+    for i, entry in enumerate(modules):
+        if not isinstance(entry, dict) or set(entry) != {"class", "config"} \
+                or not isinstance(entry["config"], dict):
+            raise ValueError(f"module {i} of the Sequential is not {{'class': ..., "
+                             f"'config': {{...}}}}")
+        kind = BUILDABLE.get(entry["class"]) if isinstance(entry["class"], str) else None
+        if kind is None:
+            raise ValueError(f"module {i} of the Sequential is a {entry['class']!r}, which "
+                             f"from_file cannot build (it builds {', '.join(BUILDABLE)}): "
+                             f"build the model and call its load() instead")
+        described.append((kind, entry["config"]))
+    return described
+
+
+# the module classes a model file may name inside a Sequential
+BUILDABLE = {kind.__name__: kind for kind in (Neuron, Layer, MLP, Linear, Sequential, ReLU,
+                                                Tanh, Sigmoid, LeakyReLU, Identity)}

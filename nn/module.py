@@ -159,6 +159,11 @@ class Module:
             p.data = values[name]
 
     @classmethod
+    def from_config(cls, **config):
+        """The module `config` describes: `cls(**config)` unless a module builds otherwise."""
+        return cls(**config)
+
+    @classmethod
     def parameter_count(cls, **config):
         """How many parameters `cls(**config)` has, found without building it. `from_file`
         needs it, so that a small file cannot make it build something enormous."""
@@ -343,7 +348,7 @@ def _build(cls, config, parameters_in_file, path):
         raise ModelFileError(f"{_where(path)}: the architecture in the file has {count} "
                              f"parameters, but the file holds {parameters_in_file}")
     try:
-        model = cls(**config)
+        model = cls.from_config(**config)
     except (TypeError, ValueError, ArithmeticError) as error:  # what the constructor refuses
         raise ModelFileError(f"{_where(path)}: the architecture in the file is not valid: "
                              f"{clipped(str(error))}") from None

@@ -134,3 +134,199 @@ def test_forward_is_what_calling_runs_even_below_mlp():
 
     with pytest.raises(NotImplementedError, match="NoForward defines no forward"):
         NoForward()(1.0)
+
+
+# ---- Linear, Sequential and the activation modules ----
+
+class XorNet(nn.Module):
+    def __init__(self, seed=0):
+        super().__init__()
+        self.fc1 = nn.Linear(2, 4, seed=seed)
+        self.act = nn.Tanh()
+        self.fc2 = nn.Linear(4, 1, seed=seed + 1)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))  # a logit
+
+
+def xor_sequential(seed=0):
+    return nn.Sequential(nn.Linear(2, 4, seed=seed), nn.Tanh(), nn.Linear(4, 1, seed=seed + 1))
+
+
+MAKERS = {"subclass": XorNet, "sequential": xor_sequential}
+
+
+@pytest.mark.parametrize("engine", ["traced", "eager"])
+@pytest.mark.parametrize("kind", MAKERS)
+def test_xor_trains_to_100_percent_with_fit(kind, engine):
+    X, y = nn.data.xor()
+    model = MAKERS[kind]()
+    history = nn.fit(model, X, y, loss="bce_logits", optimizer="sgd", lr=0.5, epochs=1000,
+                     engine=engine, progress=False)
+    assert history.engine == engine and history["accuracy"][-1] == 1.0
+    assert list(nn.predict(model, X)) == list(y)
+
+
+@pytest.mark.parametrize("kind", MAKERS)
+def test_xor_trains_to_100_percent_with_a_hand_written_loop(kind):
+    X, y = nn.data.xor()
+    model = MAKERS[kind]()
+    squash = nn.Sigmoid()
+    for _ in range(500):
+        loss = sum((squash(model(x)) - t) ** 2 for x, t in zip(X, y.tolist()))
+        model.zero_grad()
+        loss.backward()
+        for p in model.parameters():
+            p.data -= 0.5 * p.grad
+    assert [round(squash(model(x)).item()) for x in X] == y.tolist()
+    assert f"{loss:.3f}" == f"{loss.data:.3f}" and loss.item() < 0.1
+
+
+def test_the_traced_and_eager_engines_train_the_same_weights():
+    X, y = nn.data.xor()
+    states = []
+    for engine in ("traced", "eager"):
+        model = xor_sequential()
+        nn.fit(model, X, y, loss="bce_logits", lr=0.5, epochs=50, engine=engine,
+               progress=False)
+        states.append(model.state_dict())
+    assert states[0].keys() == states[1].keys()
+    assert all(states[0][k] == pytest.approx(states[1][k], rel=1e-9, abs=1e-12)
+               for k in states[0])
+
+
+def test_parameters_counted_and_named_as_pytorch():
+    model = nn.Sequential(nn.Linear(3, 5), nn.ReLU(), nn.Linear(5, 2, bias=False),
+                          nn.LeakyReLU(0.2), nn.Identity())
+    assert len(model.parameters()) == 3 * 5 + 5 + 5 * 2 == 30
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:4] == ["0.weight.0.0", "0.weight.0.1", "0.weight.0.2", "0.weight.1.0"]
+    assert "0.bias.4" in names and "2.weight.1.4" in names and not any("2.bias" in n for n in names)
+    assert nn.Sequential.parameter_count(**model.config()) == 30
+    assert nn.Linear.parameter_count(3, 5) == 20 and len(XorNet().parameters()) == 17
+    assert len(model) == 5 and isinstance(model[1], nn.ReLU) and len(model[:2]) == 2
+    assert "(3): LeakyReLU(negative_slope=0.2)" in repr(model)
+    assert "(0): Linear(in_features=3, out_features=5, bias=True)" in repr(model)
+    assert len(model([1.0, 2.0, 3.0])) == 2
+
+
+def test_activation_modules_apply_to_values_numbers_and_lists():
+    x = [Value(-2.0), Value(0.5)]
+    assert [v.data for v in nn.ReLU()(x)] == [0.0, 0.5]
+    assert [v.data for v in nn.LeakyReLU(0.1)(x)] == [-0.2, 0.5]
+    assert nn.Tanh()(0.5).data == math.tanh(0.5)
+    assert nn.Sigmoid()(Value(0.0)).data == 0.5
+    assert nn.Identity()(x) is x
+    with pytest.raises(ValueError, match="slope"):
+        nn.LeakyReLU(float("nan"))
+
+
+@pytest.mark.parametrize("bad, words", [
+    (lambda: nn.Linear(0, 2), "at least one input"),
+    (lambda: nn.Linear(2, 2, init="zeros"), "unknown initialisation"),
+    (lambda: nn.Linear(2, 2, bias=1), "True or False"),
+    (lambda: nn.Sequential(nn.ReLU(), max), "takes modules"),
+    (lambda: nn.Linear(2, 1)([1.0, 2.0, 3.0]), "takes 2 inputs, got 3"),
+])
+def test_bad_arguments_are_refused_clearly(bad, words):
+    with pytest.raises((TypeError, ValueError), match=words):
+        bad()
+
+
+def test_the_same_seed_gives_the_same_linear():
+    assert nn.Linear(3, 2, seed=4).state_dict() == nn.Linear(3, 2, seed=4).state_dict()
+    assert nn.Linear(3, 2, seed=4).state_dict() != nn.Linear(3, 2, seed=5).state_dict()
+
+
+def test_save_load_and_from_file_round_trip(tmp_path):
+    X, _ = nn.data.xor()
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.LeakyReLU(0.05), nn.MLP(3, [2, 1], seed=1),
+                          nn.Sigmoid())
+    path = tmp_path / "seq.json"
+    model.save(path)
+    rebuilt = nn.Sequential.from_file(path)
+    assert rebuilt.config() == model.config() and rebuilt.state_dict() == model.state_dict()
+    assert [rebuilt(x).data for x in X] == [model(x).data for x in X]
+    other = nn.Sequential(nn.Linear(2, 3, seed=9), nn.LeakyReLU(0.05), nn.MLP(3, [2, 1], seed=9),
+                          nn.Sigmoid())
+    assert other.load(path).state_dict() == model.state_dict()
+    with pytest.raises(nn.ModelFileError, match="not this Sequential"):
+        nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.MLP(3, [2, 1]), nn.Sigmoid()).load(path)
+    linear = nn.Linear(2, 2, bias=False, init="xavier", seed=3)
+    linear.save(tmp_path / "linear.json")
+    assert nn.Linear.from_file(tmp_path / "linear.json").state_dict() == linear.state_dict()
+
+    net = XorNet(seed=3)
+    net.save(tmp_path / "net.json")
+    assert XorNet(seed=7).load(tmp_path / "net.json").state_dict() == net.state_dict()
+
+
+def test_from_file_builds_only_chainrules_own_modules(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), nn.Tanh(), XorNet())
+    model.save(tmp_path / "mixed.json")  # saved, and loaded into the same architecture
+    assert nn.Sequential(nn.Linear(2, 4), nn.Tanh(), XorNet(seed=5)).load(
+        tmp_path / "mixed.json").state_dict() == model.state_dict()
+    with pytest.raises(nn.ModelFileError, match="'XorNet', which from_file cannot build"):
+        nn.Sequential.from_file(tmp_path / "mixed.json")
+    text = (tmp_path / "mixed.json").read_text().replace('"XorNet"', '"os.system"')
+    (tmp_path / "hostile.json").write_text(text)
+    with pytest.raises(nn.ModelFileError, match="cannot build"):
+        nn.Sequential.from_file(tmp_path / "hostile.json")
+
+
+# ---- the same outputs as PyTorch's modules ----
+
+def torch_copy(model, torch):
+    """PyTorch's Sequential of Linear and activation modules with model's weights."""
+    kinds = {nn.ReLU: torch.nn.ReLU, nn.Tanh: torch.nn.Tanh, nn.Sigmoid: torch.nn.Sigmoid,
+             nn.Identity: torch.nn.Identity}
+    layers = []
+    for module in model:
+        if isinstance(module, nn.Linear):
+            layer = torch.nn.Linear(module.in_features, module.out_features,
+                                    bias=module.bias is not None, dtype=torch.float64)
+            with torch.no_grad():
+                layer.weight.copy_(torch.tensor([[w.data for w in row] for row in module.weight],
+                                                dtype=torch.float64))
+                if module.bias is not None:
+                    layer.bias.copy_(torch.tensor([b.data for b in module.bias],
+                                                  dtype=torch.float64))
+        elif isinstance(module, nn.LeakyReLU):
+            layer = torch.nn.LeakyReLU(module.negative_slope)
+        else:
+            layer = kinds[type(module)]()
+        layers.append(layer)
+    return torch.nn.Sequential(*layers)
+
+
+def test_outputs_and_gradients_equal_torchs():
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential(nn.Linear(3, 5, seed=0), nn.ReLU(), nn.Linear(5, 4, seed=1),
+                          nn.LeakyReLU(0.1), nn.Linear(4, 3, bias=False, seed=2), nn.Tanh(),
+                          nn.Linear(3, 2, seed=3), nn.Identity(), nn.Sigmoid())
+    for p in model.parameters():  # biases away from 0, as torch's would be
+        p.data += 0.1
+    theirs = torch_copy(model, torch)
+    rng = np.random.default_rng(0)
+    for x in rng.normal(size=(10, 3)):
+        ours = model(x)
+        expected = theirs(torch.tensor(x, dtype=torch.float64))
+        assert [o.data for o in ours] == pytest.approx(expected.tolist(), rel=1e-12, abs=1e-15)
+        model.zero_grad()
+        theirs.zero_grad()
+        (ours[0] + 2 * ours[1]).backward()
+        (expected[0] + 2 * expected[1]).backward()
+        for mine, linear in zip([m for m in model if isinstance(m, nn.Linear)],
+                                [m for m in theirs if isinstance(m, torch.nn.Linear)]):
+            assert [w.grad for row in mine.weight for w in row] == \
+                pytest.approx(linear.weight.grad.ravel().tolist(), rel=1e-10, abs=1e-14)
+
+
+@pytest.mark.parametrize("activation", [nn.ReLU(), nn.LeakyReLU(0.1), nn.Tanh(), nn.Sigmoid(),
+                                        nn.Identity()], ids=lambda a: type(a).__name__)
+def test_every_activation_module_traces(activation):
+    X, y = nn.data.moons(40, seed=0)
+    model = nn.Sequential(nn.Linear(2, 4, seed=0), activation, nn.Linear(4, 1, seed=1),
+                          nn.Sigmoid())
+    history = nn.fit(model, X, y, loss="mse", lr=0.5, epochs=3, engine="traced", progress=False)
+    assert history.engine == "traced" and len(history["loss"]) == 3
