@@ -4,6 +4,10 @@
 (ReLU hidden layers, a linear output, weights uniform in [-1, 1) from Python's `random`, biases
 0), so a micrograd user switches by changing an import. Beyond that: the activation of the
 hidden and the output layers, biases on or off, the initialisation, and a seed.
+
+For PyTorch users: `Linear(in_features, out_features)`, `Sequential(*modules)` and the
+activation modules `ReLU`, `Tanh`, `Sigmoid`, `LeakyReLU(negative_slope)`, `Identity`, with
+PyTorch's meanings and parameter names.
 """
 import math
 import numbers

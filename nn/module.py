@@ -23,8 +23,9 @@ VERSION = 1
 # it trains in reasonable time. A file of a million parameters is about 50 MB.
 MAX_FILE_BYTES = 256 * 2**20
 MAX_PARAMETERS = 1_000_000
-# document -> config -> a list in it; anything deeper is not a model file
-MAX_NESTING = 8
+# document -> config -> a list in it, and a Sequential's modules -> each module's class and
+# config, nested as Sequentials nest; anything deeper is not a model file
+MAX_NESTING = 32
 
 
 class ModelFileError(ValueError):
@@ -181,6 +182,9 @@ class Module:
                                  f"(did training diverge? try a smaller learning rate)")
         document = {"format": FORMAT, "version": VERSION, "class": type(self).__name__,
                     "config": self.config(), "parameters": self.state_dict()}
+        if _nesting(document) > MAX_NESTING:  # a file that load would refuse is not written
+            raise ValueError(f"cannot save: the {type(self).__name__}'s config nests more "
+                             f"than a model file may ({MAX_NESTING} levels)")
         write_atomically(path, json.dumps(document, indent=1))
 
     def load(self, path):

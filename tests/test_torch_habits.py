@@ -330,3 +330,18 @@ def test_every_activation_module_traces(activation):
                           nn.Sigmoid())
     history = nn.fit(model, X, y, loss="mse", lr=0.5, epochs=3, engine="traced", progress=False)
     assert history.engine == "traced" and len(history["loss"]) == 3
+
+
+def test_nested_sequentials_save_and_rebuild(tmp_path):
+    model = nn.Sequential(nn.Sequential(nn.Sequential(nn.MLP(2, [3, 2], seed=0), nn.Tanh())),
+                          nn.Linear(2, 1, seed=1))
+    assert [name for name, _ in model.named_parameters()][0] == "0.0.0.layer0.neuron0.w0"
+    model.save(tmp_path / "nested.json")
+    rebuilt = nn.Sequential.from_file(tmp_path / "nested.json")
+    assert rebuilt.state_dict() == model.state_dict() and rebuilt([1, 2]).data == model([1, 2]).data
+    deep = nn.Linear(1, 1)
+    for _ in range(20):
+        deep = nn.Sequential(deep)
+    with pytest.raises(ValueError, match="nests more than a model file may"):
+        deep.save(tmp_path / "deep.json")
+    assert not (tmp_path / "deep.json").exists()
