@@ -270,13 +270,15 @@ def test_the_readme_example_of_the_tape_runs_and_trains():
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    block = readme.split("from autograd import trace, values_to_vector\n")[1].split("```")[0]
+    block = readme.split("from autograd import trace, values_to_vector, vector_to_values\n")[1]
+    block = block.split("```")[0]
     X, y = nn.data.moons(60, noise=0.1, seed=1)
     model = nn.MLP(2, [8, 1], seed=1)
     batch = np.column_stack([X, 2 * y - 1])
     hinge = trace(lambda row: (1 + -row[2] * model(row[:2])).relu(), batch[0])
     before = hinge.run(batch)[0].mean()
     namespace = {"model": model, "batch": batch, "nn": nn}
-    exec("from autograd import trace, values_to_vector, vector_to_values\n" + block, namespace)
+    exec("import numpy as np\nfrom autograd import trace, values_to_vector, vector_to_values\n"
+         + block, namespace)
     after = hinge.run(batch)[0].mean()  # the tape reads the model's new weights
     assert after < 0.8 * before

@@ -26,12 +26,7 @@ ERROR = re.compile(r"^(\w+(?:Error|Exception|Warning)): (.*)", flags=re.S)
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 # A block broken as written: a piece of its text, the error it raises, and the fix it needs.
-BROKEN = {
-    "vector_to_values(theta, params)": (
-        NameError,
-        "README 'Speed' block: `batch` is never defined and `vector_to_values` is imported only "
-        "in a comment (NameError); fix: define the batch and import vector_to_values"),
-}
+BROKEN = {}  # piece of a block's code -> (the error it raises, why and the fix it needs)
 
 
 def python_blocks():
@@ -172,21 +167,3 @@ def test_readme_block(session, line, code, shown):
         raise
     if shown is not None:
         assert same_text(printed, shown), f"printed:\n{printed}\nthe README shows:\n{shown}"
-
-
-def test_the_speed_block_runs_once_given_what_it_lacks(session):
-    """The broken block's fix, checked: with a batch and vector_to_values it runs."""
-    import numpy as np
-
-    import nn
-    from autograd import vector_to_values
-
-    (line, code, _), = [b for b in BLOCKS if "vector_to_values(theta, params)" in b[1]] or [
-        pytest.skip("the Speed block has changed")]
-    X, y = nn.data.moons(40, seed=0)
-    namespace = dict(nn=nn, model=nn.MLP(2, [8, 1], seed=0), vector_to_values=vector_to_values,
-                     batch=np.column_stack([X, 2.0 * y - 1]))
-    before = [p.data for p in namespace["model"].parameters()]
-    run_block(code, namespace)
-    after = [p.data for p in namespace["model"].parameters()]
-    assert before != after
