@@ -2,8 +2,35 @@
 
 The worked example of the source texts: z = w·x + b, y = σ(z), E = ½(t − y)². Each partial
 derivative is multiplied out by hand, then compared with backward() and with finite differences.
+
+It takes no arguments but --help; anything else is refused with one line and exit code 2. Its
+output may be cut short (`python -m autograd | head -1`) without a traceback.
 """
+import argparse
+import os
+import sys
+
 from autograd import Value, gradcheck
+
+PROG = "python -m autograd"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a refusal is one line (the usage is one --help away), exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def parser():
+    return _Parser(
+        prog=PROG,
+        description="The chain rule on one sigmoid neuron, with the numbers: z = w·x + b, "
+                    "y = sigmoid(z), E = ½(t − y)². Prints the forward pass, each partial "
+                    "derivative multiplied out by hand, the same from backward(), a check "
+                    "against central finite differences, and one gradient-descent step.",
+        epilog="It takes no other arguments. For a network that learns, see python -m nn "
+               "--help.")
 
 
 def neuron_error(x, w, b, target):
@@ -12,7 +39,19 @@ def neuron_error(x, w, b, target):
     return 0.5 * (target - y) ** 2, z, y
 
 
-def main():
+def main(argv=None):
+    parser().parse_args(argv)
+    try:
+        demo()
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+    except BrokenPipeError:  # the reader stopped reading (| head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit fails no more
+        os.close(devnull)
+    return 0
+
+
+def demo():
     x, target, learning_rate = 1.5, 0.0, 0.5
     w, b = Value(0.8, label="w"), Value(0.2, label="b")
 
@@ -48,4 +87,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,6 +3,10 @@
 With no arguments: micrograd's classic demo — an MLP(2, [16, 16, 1]) with ReLU learns the two
 moons by the SVM hinge loss, an L2 penalty and SGD whose learning rate falls from 1.0 to 0.1.
 It prints the train and test accuracy and writes a decision-boundary picture and a loss curve.
+
+Each data set has its own defaults (DATASET_DEFAULTS: hidden layers, optimizer, learning rate,
+epochs, batch size), chosen to reach a good test accuracy in a few seconds; any option given on
+the command line overrides its default.
 """
 import argparse
 import io
@@ -22,7 +26,31 @@ from .optim import OPTIMIZERS
 from .train import evaluate, fit, outputs
 
 TWO_CLASS_LOSSES = ("hinge", "bce_logits", "mse", "mae")
+# bce takes probabilities and the network ends in raw scores, so it is never offered; typed
+# anyway, it is refused with a pointer to bce_logits
+OFFERED_LOSSES = sorted(name for name in LOSSES if name != "bce")
 DEFAULT_LR = {"sgd": 1.0, "adam": 0.05, "adamw": 0.05}
+
+
+class Defaults:
+    """One data set's defaults, and the test accuracy they reach (on the traced engine, with
+    the other options at their defaults): at --seed 0, and the range over seeds 0-9."""
+
+    def __init__(self, hidden, optimizer, lr, epochs, batch_size, reaches, over_seeds):
+        self.hidden, self.optimizer, self.lr = hidden, optimizer, lr
+        self.epochs, self.batch_size = epochs, batch_size
+        self.reaches, self.over_seeds = reaches, over_seeds
+
+
+# The loss needs no entry: hinge for two classes, cross_entropy for more.
+DATASET_DEFAULTS = {
+    "moons": Defaults([16, 16], "sgd", 1.0, 100, None, "100%", "98-100%"),
+    "circles": Defaults([16, 16], "sgd", 1.0, 100, None, "100%", "92-100%"),
+    "spirals": Defaults([16, 16], "sgd", 1.0, 200, None, "100%", "94-100%"),
+    "blobs": Defaults([16, 16], "adam", 0.05, 100, None, "100%", "86-100%"),
+    "xor": Defaults([16, 16], "adam", 0.05, 100, None, "100%", "100%"),
+    "digits": Defaults([32], "adam", 0.02, 10, 32, "95.5%", "95.5-97.3%"),
+}
 # --lr, --l2 and --noise: far beyond any useful value, yet far from overflowing a float
 LARGEST = 1e6
 MAX_SAMPLES = 1_000_000
@@ -108,16 +136,42 @@ def _sizes(text):
     return sizes
 
 
+def _loss(text):
+    if text == "bce":
+        raise argparse.ArgumentTypeError(
+            "bce takes probabilities; the network ends in raw scores: use --loss bce_logits")
+    return text  # argparse then checks it is one of the choices
+
+
+def defaults_table():
+    """The epilog's table of each data set's defaults and the test accuracy they reach."""
+    rows = [("data set", "hidden", "optimizer", "lr", "epochs", "batch", "test accuracy",
+             "seeds 0-9")]
+    for name, d in DATASET_DEFAULTS.items():
+        rows.append((name, ",".join(map(str, d.hidden)) or "none", d.optimizer, f"{d.lr:g}",
+                     str(d.epochs), str(d.batch_size or "all"), d.reaches, d.over_seeds))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths))
+                     .rstrip() for row in rows)
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="python -m nn",
         description="Train a multi-layer perceptron, built on chainrule's autograd, on a built-in "
                     "data set; print its train and test accuracy and draw what it learned.",
-        epilog="With no options this is micrograd's moons demo. More to try:\n"
+        epilog="Each data set's defaults, and the test accuracy they reach (at --seed 0, and "
+               "over seeds 0-9;\nthe loss is hinge for two classes, cross_entropy for more; "
+               "an option given overrides\nits default):\n"
+               + defaults_table() + "\n"
+               "Spirals reaches 100% at --seed 0 (two arms of one turn each; 94-100% over "
+               "seeds 0-9).\nThe lowest figures for blobs and circles are seeds whose classes "
+               "overlap: the true\ncentres or radii classify those test sets no better "
+               "(88% and 94%).\n\n"
+               "With no options this is micrograd's moons demo. More to try:\n"
                "  python -m nn --dataset circles --activation tanh --optimizer adam\n"
-               "  python -m nn --dataset spirals --optimizer adam --epochs 150\n"
-               "  python -m nn --dataset digits --hidden 32 --epochs 3 --batch-size 32 "
-               "--optimizer adam --lr 0.01",
+               "  python -m nn --dataset spirals --activation tanh --schedule cosine\n"
+               "  python -m nn --dataset digits --hidden '' --epochs 10",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", choices=sorted(data.DATASETS), default="moons",
                    help="the data to learn; digits: 8x8 handwritten digits, 10 classes "
@@ -130,29 +184,33 @@ def parser():
                         "(default: %(default)s)")
     p.add_argument("--test-size", type=_fraction, default=0.25,
                    help="the fraction of samples held out to test on (default: %(default)s)")
-    p.add_argument("--hidden", type=_sizes, default=[16, 16], metavar="SIZES",
-                   help="hidden layer sizes, comma separated; '' for none (default: 16,16)")
+    p.add_argument("--hidden", type=_sizes, default=None, metavar="SIZES",
+                   help="hidden layer sizes, comma separated; '' for none (default: 16,16; "
+                        "32 for digits)")
     p.add_argument("--activation", choices=sorted(ACTIVATIONS), default="relu",
                    help="the hidden layers' activation (default: %(default)s)")
     p.add_argument("--init", choices=sorted(INITIALISERS), default="uniform",
                    help="weight initialisation (default: %(default)s, micrograd's)")
-    p.add_argument("--loss", choices=sorted(LOSSES), default=None,
+    p.add_argument("--loss", type=_loss, choices=OFFERED_LOSSES, default=None,
                    help="the loss (default: hinge for two classes, cross_entropy for more)")
-    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default="sgd",
-                   help="the update rule (default: %(default)s)")
+    p.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None,
+                   help="the update rule (default: sgd; adam for blobs, xor and digits)")
     p.add_argument("--lr", type=_rate, default=None,
-                   help=f"the learning rate, positive and at most {LARGEST:g} "
-                        "(default: 1.0 for sgd, 0.05 for adam and adamw)")
+                   help=f"the learning rate, positive and at most {LARGEST:g} (default: the "
+                        "data set's, see below, when its optimizer is used; otherwise 1.0 for "
+                        "sgd, 0.05 for adam and adamw)")
     p.add_argument("--schedule", choices=["linear", "cosine", "constant"], default="linear",
                    help="how the learning rate changes over the epochs; linear falls to a "
                         "tenth (default: %(default)s)")
     p.add_argument("--l2", type=_amount, default=1e-4,
                    help=f"the weight of the L2 penalty on the parameters, 0 to {LARGEST:g} "
                         "(default: %(default)s)")
-    p.add_argument("--epochs", type=_positive_int, default=100,
-                   help="passes over the training data (default: %(default)s)")
+    p.add_argument("--epochs", type=_positive_int, default=None,
+                   help="passes over the training data (default: 100; 200 for spirals, 10 for "
+                        "digits)")
     p.add_argument("--batch-size", type=_positive_int, default=None,
-                   help="samples per update (default: all of them)")
+                   help="samples per update; one at least the number of samples takes them "
+                        "all (default: all of them; 32 for digits)")
     p.add_argument("--seed", type=_seed, default=0,
                    help="seeds the data, the weights and the order; a whole number >= 0 "
                         "(default: %(default)s)")
@@ -161,6 +219,22 @@ def parser():
     p.add_argument("--save", metavar="PATH", help="save the trained model as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
+
+
+def fill_defaults(args):
+    """The data set's defaults for every option not given (None)."""
+    d = DATASET_DEFAULTS[args.dataset]
+    if args.hidden is None:
+        args.hidden = list(d.hidden)
+    if args.optimizer is None:
+        args.optimizer = d.optimizer
+    if args.lr is None:  # the data set's rate belongs to its optimizer
+        args.lr = d.lr if args.optimizer == d.optimizer else DEFAULT_LR[args.optimizer]
+    if args.epochs is None:
+        args.epochs = d.epochs
+    if args.batch_size is None:
+        args.batch_size = d.batch_size
+    return args
 
 
 def load_data(args):
@@ -186,15 +260,22 @@ def schedule_for(args):
 
 def main(argv=None):
     try:
-        return run(argv)
+        code = run(argv)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below and not at exit
+        return code
     except KeyboardInterrupt:  # Ctrl-C: a word, not a traceback; 130 as shells report SIGINT
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader stopped reading (| head): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the flush at exit fails no more
+        os.close(devnull)
+        return 0
 
 
 def run(argv=None):
     p = parser()
-    args = p.parse_args(argv)
+    args = fill_defaults(p.parse_args(argv))
     try:
         X_train, X_test, y_train, y_test = load_data(args)
     except ValueError as error:  # too few samples for the classes or the split
@@ -204,15 +285,12 @@ def run(argv=None):
     if n_classes > 2 and loss in TWO_CLASS_LOSSES:
         p.error(f"--loss {loss} is for two classes; {args.dataset} has {n_classes}: "
                 f"use --loss cross_entropy")
-    if loss == "bce":
-        p.error("--loss bce takes probabilities; the network ends in raw scores: "
-                "use --loss bce_logits")
     sizes = args.hidden + [n_classes if loss == "cross_entropy" else 1]
     if MLP.parameter_count(X_train.shape[1], sizes) > MAX_PARAMETERS:
         p.error(f"--hidden {','.join(map(str, args.hidden))}: the network would have more "
                 f"than {MAX_PARAMETERS:,} parameters")
     prepare_destinations(p, args)
-    lr = args.lr or DEFAULT_LR[args.optimizer]
+    lr = args.lr
 
     model = MLP(X_train.shape[1], sizes, activation=args.activation, init=args.init,
                 seed=args.seed)
