@@ -11,12 +11,9 @@ then the same definition runs on floats, on Values (so derivatives of derivative
 numpy arrays (so a traced tape replays it over a batch).
 """
 import inspect
-import numbers
-
-import numpy as np
 
 from .ops import Rule
-from .value import Value, apply_rule, apply_rule_many, no_grad
+from .value import evaluate
 
 
 def define(name, value, derivative=None, *, partials=None, check=None):
@@ -55,7 +52,7 @@ def define(name, value, derivative=None, *, partials=None, check=None):
         if len(inputs) != arity:
             raise TypeError(f"{name}() takes {arity} input{'s' * (arity > 1)}, got "
                             f"{len(inputs)}")
-        return _applied(rule, name, list(inputs))
+        return evaluate(rule, name, list(inputs))
 
     operation.__name__ = name
     operation.__doc__ = f"{name}, defined with autograd.define: takes floats, Values or arrays."
@@ -74,25 +71,3 @@ def _count_inputs(name, value):
     if count == 0:
         raise TypeError(f"define({name!r}): value takes no inputs")
     return count
-
-
-def _applied(rule, name, inputs):
-    if any(isinstance(x, np.ndarray) for x in inputs):
-        if any(isinstance(x, Value) for x in inputs):
-            raise TypeError(f"{name}() takes Values and numbers, or numpy arrays and numbers, "
-                            f"not both Values and arrays")
-        with np.errstate(all="ignore"):
-            return rule.value(np.array(np.broadcast_arrays(*inputs), dtype=float)) \
-                if rule.variadic else rule.value(*inputs)
-    for x in inputs:
-        if not isinstance(x, (Value, numbers.Real)):
-            raise TypeError(f"{name}() takes numbers, Values or numpy arrays, got "
-                            f"{type(x).__name__}")
-    if any(isinstance(x, Value) for x in inputs):
-        return _recorded(rule, [x if isinstance(x, Value) else Value(x) for x in inputs])
-    with no_grad():  # plain numbers: checked exactly as Values are, nothing kept
-        return _recorded(rule, [Value(x) for x in inputs]).data
-
-
-def _recorded(rule, values):
-    return apply_rule_many(rule, values) if rule.variadic else apply_rule(rule, *values)

@@ -321,7 +321,7 @@ def dot(weights, inputs, bias=0.0):
     weights, inputs = _listed(weights, "dot's weights"), _listed(inputs, "dot's inputs")
     if len(weights) != len(inputs):
         raise ValueError(f"dot: {len(weights)} weights but {len(inputs)} inputs")
-    return _many(ops.DOT, "dot", [*weights, *inputs, bias])
+    return evaluate(ops.DOT, "dot", [*weights, *inputs, bias])
 
 
 def total(values):
@@ -329,7 +329,7 @@ def total(values):
     values = _listed(values, "total")
     if not values:
         raise ValueError("total() of no values: give at least one")
-    return _many(ops.TOTAL, "total", values)
+    return evaluate(ops.TOTAL, "total", values)
 
 
 def logsumexp(values):
@@ -338,37 +338,47 @@ def logsumexp(values):
     values = _listed(values, "logsumexp")
     if not values:
         raise ValueError("logsumexp() of no values: give at least one")
-    return _many(ops.LOGSUMEXP, "logsumexp", values)
+    return evaluate(ops.LOGSUMEXP, "logsumexp", values)
 
 
-def _many(rule, who, given):
-    """A many-input rule on Values (recorded), on plain numbers (a number, checked the same
-    way) or on numpy arrays and numbers (elementwise across them, broadcast as numpy does;
-    NaN where undefined)."""
-    kinds = set(map(type, given))  # at C speed: most calls give nothing but Values
+def evaluate(rule, who, inputs):
+    """rule applied to a list of inputs (a many-input rule takes them as one sequence):
+    Values and numbers give a Value, recorded; numbers alone give a number, checked as Values
+    are, nothing kept; numpy arrays and numbers give numpy's answer, elementwise and broadcast
+    (NaN where undefined). `who` names the operation in errors. dot, total, logsumexp and the
+    operations made by autograd.define take their inputs through this."""
+    kinds = set(map(type, inputs))  # at C speed: most calls give nothing but Values
     if kinds == {Value}:
-        return apply_rule_many(rule, given)
+        return _recorded(rule, inputs)
     if any(issubclass(kind, np.ndarray) for kind in kinds):
-        return _many_on_arrays(rule, who, given)
-    out = apply_rule_many(rule, _operands(who, given))
-    return out if any(issubclass(kind, Value) for kind in kinds) else out.data
+        return _on_arrays(rule, who, inputs)
+    operands = _operands(who, inputs)
+    if any(issubclass(kind, Value) for kind in kinds):
+        return _recorded(rule, operands)
+    with no_grad():
+        return _recorded(rule, operands).data
 
 
-def _many_on_arrays(rule, who, given):
-    for x in given:
+def _recorded(rule, values):
+    return apply_rule_many(rule, values) if rule.variadic else apply_rule(rule, *values)
+
+
+def _on_arrays(rule, who, inputs):
+    for x in inputs:
         if isinstance(x, np.ndarray) and x.dtype.kind not in "biuf":
             raise TypeError(f"{who} takes arrays of real numbers, got an array of {x.dtype}")
         if not isinstance(x, (np.ndarray, numbers.Real)):
-            raise TypeError(f"{who} takes Values and numbers, or numpy arrays and numbers: "
-                            f"got {type(x).__name__} among ndarray inputs")
+            raise TypeError(f"{who} takes Values and numbers, or numpy arrays and numbers, "
+                            f"not both Values and arrays: got {type(x).__name__} among "
+                            f"ndarray inputs")
     try:
-        stacked = np.array(np.broadcast_arrays(*given), dtype=float)
+        arrays = np.array(np.broadcast_arrays(*inputs), dtype=float)
     except ValueError:
-        shapes = sorted({np.shape(x) for x in given})
+        shapes = sorted({np.shape(x) for x in inputs})
         raise ValueError(f"{who}: arrays of shapes {shapes[:4]} do not broadcast together") \
             from None
     with np.errstate(all="ignore"):
-        return rule.value(stacked)
+        return rule.value(arrays) if rule.variadic else rule.value(*arrays)
 
 
 def is_sequence(x):
