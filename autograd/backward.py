@@ -12,7 +12,8 @@ for speed, is tested against it.
 from typing import NamedTuple
 
 from .value import Value, enable_grad, is_grad_enabled, is_sequence, require_value
-from .walk import collector_paused, depth_first, float_gradients, local_derivatives
+from .walk import (closure_derivatives, collector_paused, depth_first, float_gradients,
+                   local_derivatives)
 
 
 def topological_order(root):
@@ -26,6 +27,14 @@ def topological_order(root):
 
 def _local_derivatives(node, create_graph):
     """∂node/∂(each of its inputs): floats, or Values computed by the rule on Values."""
+    if node.rule.by_hand:
+        if create_graph:
+            raise ValueError(f"create_graph: the node {node.op!r} was built micrograd's way, "
+                             f"Value(data, children, op) with a _backward closure, which "
+                             f"computes on plain numbers, so its derivative cannot be "
+                             f"differentiated again: define the operation with "
+                             f"autograd.define(...) instead")
+        return closure_derivatives(node)
     if create_graph:
         return local_derivatives(node.rule, list(node.parents), node)
     return local_derivatives(node.rule, [p.data for p in node.parents], node.data)

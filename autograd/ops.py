@@ -40,7 +40,7 @@ class Rule:
     `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
     __slots__ = ("name", "value", "partials", "derivative", "check", "variadic", "shows",
-                 "layer", "key")
+                 "layer", "key", "by_hand")
 
     def __init__(self, name, value, partials=None, check=None, variadic=False, shows=None,
                  derivative=None, key=None):
@@ -52,12 +52,12 @@ class Rule:
             derivative = _first_partial(partials)  # partials(x, out): one input
         self.partials = partials
         self.derivative = derivative  # a one-input rule's only partial (the float walk's)
-        self.derivative = derivative
         self.check = check
         self.variadic = variadic
         self.shows = shows
         self.layer = None  # optional: a faster batched evaluation (see DOT)
         self.key = key  # its entry in TABLE (set by `entry`, or by a family's maker)
+        self.by_hand = False  # True for micrograd-style nodes: see `written_by_hand`
 
     def describe(self, xs):
         """This operation on the numbers xs as a message shows it: '2.0 * 3.0', 'exp(1000.0)';
@@ -88,6 +88,18 @@ class Rule:
 
     def __repr__(self):
         return f"Rule({self.name!r})"
+
+
+@functools.lru_cache(maxsize=1024)
+def written_by_hand(name):
+    """The rule of a node built micrograd's way, `Value(data, (x, y), 'name')`, whose derivative
+    is the `_backward` closure assigned to that node (or nothing: then no gradient flows, as in
+    micrograd). Not a table entry: the closure runs on floats only, so such a node has no
+    higher derivatives and no batched replay. Variadic, so that the walks' common one- and
+    two-input paths never meet it."""
+    rule = Rule(name, None, variadic=True)
+    rule.by_hand = True
+    return rule
 
 
 def _one_partial(derivative):

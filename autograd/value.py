@@ -16,7 +16,7 @@ from math import isfinite, isinf
 import numpy as np
 
 from . import ops
-from .walk import data_of, float_gradients
+from .walk import data_of, float_gradients, local_derivatives
 
 # ---- recording on and off (per thread and per asyncio task) ----
 
@@ -140,6 +140,39 @@ def as_float(data, who="Value()"):
     return number
 
 
+def _checked_label(label):
+    if label is None:
+        return ""  # the old default: unnamed
+    if not isinstance(label, str):
+        raise TypeError(f"Value(data, label=...): the label is a string, got "
+                        f"{type(label).__name__}: {_shortened(repr(label))}")
+    return label
+
+
+def _checked_op(op):
+    if not isinstance(op, str):
+        raise TypeError(f"Value(data, _children, _op): the operation's name _op is a string, "
+                        f"got {type(op).__name__}: {_shortened(repr(op))}")
+    return op
+
+
+def _checked_children(children):
+    """micrograd's `_children`: the Values a hand-built node was computed from, in order."""
+    if isinstance(children, str):
+        raise TypeError(f"Value(data, _children): the second argument is the Values this one "
+                        f"was computed from, as in micrograd (a tuple); to name a Value write "
+                        f"Value(data, label={_shortened(repr(children))})")
+    if not is_sequence(children):
+        raise TypeError(f"Value(data, _children): _children is a tuple of Values, got "
+                        f"{type(children).__name__}: {_shortened(repr(children))}")
+    children = tuple(children)
+    for position, child in enumerate(children):
+        if not isinstance(child, Value):
+            raise TypeError(f"Value(data, _children): _children holds Values; item {position} "
+                            f"is {type(child).__name__}: {_shortened(repr(child))}")
+    return children
+
+
 def _shortened(text, limit=60):
     return text if len(text) <= limit else f"{text[:limit - 15]}...{text[-12:]}"
 
@@ -183,18 +216,39 @@ class Value:
     """
 
     # The node: its number and gradient, and (set by the forward interpreter, read by the
-    # backward walks) the rule of ops.TABLE that made it and its inputs in order.
-    __slots__ = ("data", "grad", "label", "rule", "parents", "__weakref__")
+    # backward walks) the rule of ops.TABLE that made it and its inputs in order. `__dict__`
+    # lets a node take new attributes (optimizer state such as p.m, p.v, as micrograd's 2024
+    # script keeps): one pointer per node, the dictionary itself made only when first used.
+    __slots__ = ("data", "grad", "label", "rule", "parents", "__weakref__", "__dict__")
 
-    def __init__(self, data, label=None):
-        if label is not None and not isinstance(label, str):
-            raise TypeError(f"Value(data, label): the label is a string (or None), got "
-                            f"{type(label).__name__}: {_shortened(repr(label))}")
+    def __init__(self, data, _children=(), _op="", label=""):
+        """Value(data), Value(data, label='w'), or micrograd's Value(data, (x, y), 'op') for a
+        node computed by your own code: its gradient then comes from the `_backward` closure
+        you assign to it (see `_backward`); with none, no gradient flows through it."""
         self.data = as_float(data)
         self.grad = 0.0
-        self.label = label
+        self.label = _checked_label(label)
         self.rule = None  # the operation that made this Value (None for a leaf)
         self.parents = ()  # the inputs of that operation, in order (empty for a leaf)
+        if _children or _op:
+            self.rule = ops.written_by_hand(_checked_op(_op))
+            if _grad_enabled.get():
+                self.parents = _checked_children(_children)
+
+    def _backward(self):
+        """micrograd's step for this node alone: add its .grad times ∂self/∂parent to each
+        parent's .grad (nothing for a leaf). Calling it on every node from the output back,
+        after `output.grad = 1.0`, is the backward pass written out by hand.
+
+        A node built as Value(data, children, op) takes a closure assigned in its place,
+        `out._backward = function`, as in micrograd: backward() and grad() run that closure."""
+        rule = self.rule
+        if rule is None or rule.by_hand:
+            return  # a leaf, or a hand-built node given no closure: nothing flows back
+        parents = self.parents
+        locals_ = local_derivatives(rule, list(map(data_of, parents)), self.data)
+        for parent, local in zip(parents, locals_):
+            parent.grad += local * self.grad
 
     @property
     def op(self):
@@ -206,7 +260,7 @@ class Value:
     _op = op
 
     def __repr__(self):
-        label = f", label={self.label!r}" if self.label is not None else ""
+        label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
     # -- arithmetic; the other operand may be a number, on either side --
@@ -465,7 +519,7 @@ def _node(data, rule, parents):
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
-    out.label = None
+    out.label = ""
     if _grad_enabled.get():
         out.rule = rule
         out.parents = parents

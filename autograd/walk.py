@@ -75,6 +75,9 @@ def _walk(output, order, gradients):
                 continue
             rule, upstream = node.rule, gradients[node]
             if rule.variadic:
+                if rule.by_hand:
+                    run_closure(node, gradients)
+                    continue
                 locals_ = rule.partials(list(map(data_of, parents)), node.data)
                 for parent, local in zip(parents, locals_):
                     gradients[parent] += local * upstream
@@ -90,6 +93,44 @@ def _walk(output, order, gradients):
         raise infinite_slope(node.rule, [p.data for p in node.parents], error) from None
     _check_finite(gradients)
     return gradients
+
+
+def run_closure(node, gradients):
+    """Run the `_backward` closure of a node built micrograd's way, inside a walk whose running
+    sums are `gradients` ({node: d output / d node so far}, every parent present).
+
+    The closure reads the node's .grad and adds into its parents' .grad, so while it runs
+    those hold the walk's sums (an `=` written for `+=` then does what it does in micrograd);
+    the new sums are read back and every .grad is put back as it was."""
+    closure = node._backward
+    if getattr(closure, "__self__", None) is node:
+        return  # no closure assigned (this is the class's method): nothing flows, as micrograd
+    touched = [node, *dict.fromkeys(node.parents)]  # each parent once, as micrograd's set
+    saved = [v.grad for v in touched]
+    try:
+        for v in touched:
+            v.grad = gradients[v]
+        closure()
+        for parent in touched[1:]:
+            gradients[parent] = parent.grad
+    finally:
+        for v, grad in zip(touched, saved):
+            v.grad = grad
+
+
+def closure_derivatives(node):
+    """∂node/∂parent for each parent of a node built micrograd's way, found by running its
+    closure once with the node's gradient 1 (the whole derivative goes to the first of
+    parents that repeat). Floats only: a closure computes on numbers."""
+    gradients = dict.fromkeys(node.parents, 0.0)
+    gradients[node] = 1.0
+    run_closure(node, gradients)
+    seen = set()
+    derivatives = []
+    for parent in node.parents:
+        derivatives.append(0.0 if parent in seen else gradients[parent])
+        seen.add(parent)
+    return derivatives
 
 
 @contextlib.contextmanager
@@ -121,7 +162,7 @@ def _check_finite(gradients):
     bad = next((node for node, g in gradients.items() if not math.isfinite(g)), None)
     if bad is None or not all(math.isfinite(node.data) for node in gradients):
         return  # all finite, or the data itself holds inf/NaN: IEEE arithmetic applies
-    name = repr(bad.label) if bad.label is not None else f"the {bad.op or 'leaf'} node"
+    name = repr(bad.label) if bad.label else f"the {bad.op or 'leaf'} node"
     raise OverflowError(
         f"the gradient with respect to {name} (data {bad.data!r}) is {gradients[bad]!r}: "
         f"it overflowed the largest float (about {sys.float_info.max:.2g}) although every "

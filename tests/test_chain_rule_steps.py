@@ -134,3 +134,42 @@ def test_the_picture_shows_where_the_walk_stops():
     source = draw_graph(out, derivatives=True).source
     labels = re.findall(r'label="∂ = ([^"]*)"', source)
     assert sorted(labels) == sorted(["1", "1", "undefined", "—", "—"])
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_lectures_manual_walk_gives_the_engines_gradients(seed):
+    # micrograd's lecture: output.grad = 1, then node._backward() from the output back
+    out, _ = random_graph(seed)
+    engine = float_gradients(out)
+    out.grad = 1.0
+    for node in reversed(topological_order(out)):
+        node._backward()
+    for node, expected in engine.items():
+        assert node.grad == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def hand_built_tanh(x):
+    """tanh written micrograd's way: a node with children, an op and a closure."""
+    import math
+    t = math.tanh(x.data)
+    out = Value(t, (x,), "tanh by hand")
+
+    def _backward():
+        x.grad += (1 - t ** 2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hand_built_nodes_take_part_in_every_walk(seed):
+    out, leaves = random_graph(seed)
+    mixed = hand_built_tanh(out * 0.1) * leaves[0] + hand_built_tanh(leaves[1] * leaves[1])
+    same = (out * 0.1).tanh() * leaves[0] + (leaves[1] * leaves[1]).tanh()
+    expected = grad(same, leaves)
+    for g, e in zip(grad(mixed, leaves), expected):
+        assert g.data == pytest.approx(e.data, rel=1e-12, abs=1e-12)
+    walked = summed(chain_rule_steps(mixed), mixed)
+    for leaf, g in zip(leaves, expected):
+        assert walked.get(leaf, 0.0) == pytest.approx(g.data, rel=1e-12, abs=1e-12)
+    assert all(leaf.grad == 0.0 for leaf in leaves)  # grad() and the steps leave .grad alone

@@ -58,10 +58,22 @@ def test_nan_is_accepted_as_data():
 
 @pytest.mark.parametrize("label", [(Value(1.0),), 3, 2.5, b"bytes", ["x"], {"a": 1}])
 def test_a_label_that_is_not_a_string_is_refused(label):
-    # micrograd writes Value(data, _children, _op, label): the children must not silently
-    # become a label
     with pytest.raises(TypeError, match="label is a string"):
-        Value(3.0, label)
+        Value(3.0, label=label)
+
+
+@pytest.mark.parametrize("children", [3, 2.5, b"bytes", ["x"], {"a": 1}, (Value(1.0), 2.0),
+                                      "a"])
+def test_children_that_are_not_values_are_refused(children):
+    # micrograd writes Value(data, _children, _op, label): the second argument is the children,
+    # and anything else there (a label given by position, say) is an error, not a silent label
+    with pytest.raises(TypeError, match="_children"):
+        Value(3.0, children)
+
+
+def test_an_operation_name_that_is_not_a_string_is_refused():
+    with pytest.raises(TypeError, match="_op"):
+        Value(3.0, (Value(1.0),), 7)
 
 
 @pytest.mark.parametrize("operand", [10 ** 400, Fraction(-(10 ** 401), 7)])

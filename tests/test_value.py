@@ -16,7 +16,7 @@ def test_data_is_a_float_and_grad_starts_at_zero():
 
 def test_label():
     assert Value(1.0, label="w").label == "w"
-    assert Value(1.0).label is None
+    assert Value(1.0).label == ""  # micrograd's default
 
 
 def test_repr_shows_data_and_grad_like_micrograd():

@@ -71,6 +71,13 @@ def record(function, example):
             if node not in seen:
                 seen.add(node)
                 nodes.append(node)
+    by_hand = [node for node in nodes if node.parents and node.rule.by_hand]
+    if by_hand:
+        raise TraceError(f"the traced function builds {len(by_hand)} node(s) micrograd's way "
+                         f"(Value(data, children, op) with a _backward closure, first "
+                         f"{by_hand[0].op!r}): a closure computes on one sample's numbers, so a "
+                         f"tape cannot replay it. Define the operation with autograd.define(...), "
+                         f"or use the eager engine")
     is_input = set(inputs)
     captured = [node for node in nodes if not node.parents and node not in is_input]
     return Recording(nodes, inputs, outputs, captured)
