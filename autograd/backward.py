@@ -100,15 +100,29 @@ def _recorded_gradients(output):
         return gradients
 
 
-def grad(output, inputs, create_graph=False):
+def grad(output, inputs, create_graph=False, allow_unused=None, materialize_grads=False):
     """The gradients of `output` with respect to `inputs`, leaving every `.grad` untouched.
 
     `inputs` is a Value or a sequence of Values; the answer is a Value or a list of Values to
-    match. An input that `output` does not depend on gets 0. With `create_graph=True` the
-    gradients are recorded as graphs of their own, so they can be differentiated again
-    (second and higher derivatives, Hessian-vector products, Newton's method).
+    match. With `create_graph=True` the gradients are recorded as graphs of their own, so they
+    can be differentiated again (second and higher derivatives, Hessian-vector products,
+    Newton's method).
+
+    An input that `output` does not depend on gets 0, the derivative of what does not depend
+    on it. PyTorch's flags say otherwise where they are given: `allow_unused=False` makes such
+    an input an error, `allow_unused=True` gives None for it, and with
+    `materialize_grads=True` it gets 0 again.
     """
     require_value(output, "grad(output, inputs): the output")
+    for flag, name in ((create_graph, "create_graph"), (materialize_grads, "materialize_grads")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"grad(): {name} is True or False, got {flag!r}"[:200])
+    if allow_unused is not None and not isinstance(allow_unused, bool):
+        raise TypeError(f"grad(): allow_unused is True, False or not given, got "
+                        f"{allow_unused!r}"[:200])
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad(): materialize_grads=True gives unused inputs 0, which "
+                         "allow_unused=False forbids: drop one of them")
     single = isinstance(inputs, Value)
     inputs = _as_inputs(inputs, "grad")
     if not output.parents and not is_grad_enabled() and output not in inputs:
@@ -117,7 +131,13 @@ def grad(output, inputs, create_graph=False):
                          "inside no_grad(), so it was probably computed there: compute it "
                          "outside no_grad(), or inside enable_grad()")
     gradients = _gradients(output, create_graph)
-    result = [_as_value(gradients.get(x, 0.0)) for x in inputs]
+    unused = [i for i, x in enumerate(inputs) if x not in gradients]
+    if unused and allow_unused is False:
+        raise ValueError(f"grad(): the output does not depend on input {unused[0]} "
+                         f"({inputs[unused[0]]!r}"[:150] + "); allow_unused=True gives None "
+                         "for such an input, and leaving allow_unused out gives 0")
+    unused_gets = None if allow_unused and not materialize_grads else 0.0
+    result = [_as_value(gradients.get(x, unused_gets)) for x in inputs]
     return result[0] if single else result
 
 
@@ -146,4 +166,7 @@ def _as_inputs(inputs, who):
 
 
 def _as_value(gradient):
-    return gradient if isinstance(gradient, Value) else Value(gradient)
+    """A gradient as a Value (None, for an unused input under allow_unused=True, stays None)."""
+    if gradient is None or isinstance(gradient, Value):
+        return gradient
+    return Value(gradient)

@@ -345,3 +345,58 @@ def test_nested_sequentials_save_and_rebuild(tmp_path):
     with pytest.raises(ValueError, match="nests more than a model file may"):
         deep.save(tmp_path / "deep.json")
     assert not (tmp_path / "deep.json").exists()
+
+
+# ---- grad(..., allow_unused=...) as torch.autograd.grad ----
+
+from autograd import grad  # noqa: E402
+
+
+def unused_case():
+    x, unused = Value(1.5), Value(-2.0)
+    return x, unused, x * x.sin()
+
+
+def test_an_unused_input_gets_zero_unless_told_otherwise():
+    x, unused, y = unused_case()
+    dx, du = grad(y, [x, unused])
+    assert du.data == 0.0 and dx.data == pytest.approx(math.sin(1.5) + 1.5 * math.cos(1.5))
+    assert grad(y, [x, unused], allow_unused=True)[1] is None
+    assert grad(y, unused, allow_unused=True) is None
+    assert grad(y, [x, unused], allow_unused=True, materialize_grads=True)[1].data == 0.0
+    with pytest.raises(ValueError, match="does not depend on input 1"):
+        grad(y, [x, unused], allow_unused=False)
+    assert grad(y, [x], allow_unused=False)[0].data == dx.data  # used inputs pass
+    # create_graph too: an unused input's None stays None, a used one is a recorded Value
+    d = grad(y, [x, unused], create_graph=True, allow_unused=True)
+    assert d[1] is None and d[0].parents
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"allow_unused": "yes"}, TypeError), ({"materialize_grads": 1}, TypeError),
+    ({"create_graph": None}, TypeError),
+    ({"allow_unused": False, "materialize_grads": True}, ValueError),
+])
+def test_grad_flags_are_checked(kwargs, error):
+    x, unused, y = unused_case()
+    with pytest.raises(error):
+        grad(y, [x, unused], **kwargs)
+
+
+def test_allow_unused_matches_torch():
+    torch = pytest.importorskip("torch")
+    x, unused, y = unused_case()
+    tx = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    tu = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+    ty = tx * tx.sin()
+    with pytest.raises(RuntimeError):
+        torch.autograd.grad(ty, [tx, tu], retain_graph=True, allow_unused=False)
+    with pytest.raises(ValueError):
+        grad(y, [x, unused], allow_unused=False)
+    theirs = torch.autograd.grad(ty, [tx, tu], retain_graph=True, allow_unused=True)
+    ours = grad(y, [x, unused], allow_unused=True)
+    assert theirs[1] is None and ours[1] is None
+    assert ours[0].data == pytest.approx(theirs[0].item(), rel=1e-12)
+    theirs = torch.autograd.grad(ty, [tx, tu], allow_unused=True, materialize_grads=True)
+    ours = grad(y, [x, unused], allow_unused=True, materialize_grads=True)
+    assert [g.data for g in ours] == pytest.approx([g.item() for g in theirs], rel=1e-12)
