@@ -1,5 +1,6 @@
 """Graph pictures: the DOT text, rendering with dot and graphviz-pure, the fallback without a
-renderer, the smaller views of large graphs."""
+renderer, the smaller views of large graphs. (graphviz's own methods on the picture, a
+graphviz.Digraph, are tested in test_digraph.py.)"""
 import html
 import math
 import os
@@ -9,12 +10,13 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 
+import graphviz
 import pytest
 
 import nn
 from autograd import Value, draw_graph, topological_order
 from autograd.pictures import render as render_module
-from autograd.pictures.render import (RENDERER_HINT, RendererNotFound, dot_html, dot_string,
+from autograd.pictures.render import (RENDERER_HINT, RendererNotFound, dot_html, dot_label,
                                       dot_tooltip, printable)
 from test_hostile_pages import GRAPHVIZ_ELEMENTS, HOSTILE_TEXTS
 
@@ -233,10 +235,20 @@ def test_a_notebook_cell_displaying_a_graph_passes_without_a_renderer(tmp_path):
 
 # ---- hostile labels and names ----
 
+def as_quoted(text):
+    """`text` as graphviz writes it in a label attribute."""
+    picture = graphviz.Digraph()
+    picture.node("a", text)
+    return re.fullmatch(r"\s*a \[label=(.*)\]\n", picture.body[0], flags=re.S)[1]
+
+
 def test_text_is_escaped_for_where_it_lands():
-    assert dot_string('a"b\\c\nd<&>\'') == '"a\\"b\\\\c\\nd&lt;&amp;&gt;\'"'
+    assert as_quoted(dot_label('a"b\\c\nd<&>\'')) == '"a\\"b\\\\c\\nd&lt;&amp;&gt;\'"'
+    assert as_quoted(dot_label('\\"')) == '"\\\\\\""'  # a backslash, then a quote
+    assert as_quoted(dot_label("<b>")) == '"&lt;b&gt;"'  # never an HTML-like label
+    assert as_quoted(dot_label("")) == '""'
     assert dot_html("a<b>&'\"\\N\nc") == "a&lt;b&gt;&amp;&#x27;&quot;\\\\N<br/>c"
-    assert dot_tooltip('a"\\N\nb') == '"a\\"\\\\\\\\N\\nb"'
+    assert as_quoted(dot_tooltip('a"\\N\nb')) == '"a\\"\\\\\\\\N\\nb"'
     assert printable("a\r\nb\rc\x00d\ud800e\ufffe\x85") == "a\nb\nc\ufffdd\ufffde\ufffd\ufffd"
     assert printable("é😀\u2028\t") == "é😀\u2028\t"
     long = printable("a" * 300 + "z", limit=100)

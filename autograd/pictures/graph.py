@@ -1,63 +1,164 @@
 """Pictures of computation graphs: where the gradient flows.
 
 `draw_graph(root)` draws every Value as a box (its label, data and grad) and every operation as
-a small node between its inputs and its result, in DOT, the language of Graphviz. The picture
-shows itself in Jupyter, `.source` is the DOT text and `.save()` writes SVG, PNG or DOT.
+a small node between its inputs and its result. The picture is a `graphviz.Digraph` (a Picture,
+its subclass): it shows itself in Jupyter, `.source` is the DOT text, `.render`, `.pipe`,
+`.view` and `.attr` work as graphviz users know, and `.save()` writes SVG, PNG or DOT.
 Large graphs get a smaller view: the top-k values by gradient, or one box per module.
 """
 import math
 import os
+import subprocess
 from collections.abc import Iterable, Mapping
 from numbers import Integral
+
+import graphviz
 
 from ..backward import chain_rule_steps, topological_order
 from ..files import write_atomically
 from ..value import Value
-from .render import (RendererNotFound, destination, dot_html, dot_string, dot_tooltip, printable,
-                     render)
+from . import render as renderers
+from .render import destination, dot_html, dot_label, dot_tooltip, printable
 
 PALETTE = ["#ffffff", "#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
 KIND_COLOURS = {"output": "#d62728", "parameter": "#1f77b4", "leaf": "#7f7f7f", "value": "#333333"}
 NOT_COMPUTED = "—"
 TITLE_LIMIT = 100  # characters of a label or name in a box; longer ones are shortened
+PICTURE_SUFFIXES = (".svg", ".png", ".dot", ".gv")
 
 
-class Picture:
-    """A drawn graph. In Jupyter it displays as SVG (or, with no renderer, as DOT text and a
-    hint: displaying never raises). `.source` is the DOT text; `.save(path)` writes .svg,
-    .png or .dot by the path's suffix."""
+class Picture(graphviz.Digraph):
+    """A drawn graph, and a graphviz.Digraph: everything graphviz does works on it, as on any
+    Digraph — `.source` (the DOT text), `.attr(rankdir='TB')`, `.node()`, `.edge()`,
+    `.render('graph', format='png')`, `.pipe(format='svg')`, `.view()`, `.copy()` — and Jupyter
+    shows it. Its format is 'svg', as in micrograd's draw_dot. Besides, chainrule adds:
 
-    def __init__(self, source, description):
-        self.source = source
+    - `.save(path)`: the picture by the path's suffix, .svg, .png, or .dot / .gv for the DOT
+      text, written atomically (graphviz's own form, save(filename, directory=...), is still
+      there: it writes the DOT text, as render() does first);
+    - `.svg()`, the SVG text, and `.png()`, the PNG bytes;
+    - a display that never raises: with no renderer it shows the DOT text and what to install;
+    - where the system has no `dot` but graphviz-pure is installed, `render`, `pipe`, `view`,
+      `.svg()`, `.png()` and the display run graphviz-pure in its place, where a plain
+      Digraph raises graphviz.ExecutableNotFound. With neither: RendererNotFound, a
+      graphviz.ExecutableNotFound whose message names what to install.
+    """
+
+    # Each statement indented by two spaces (graphviz writes a tab): the DOT text reads as
+    # chainrule's always has.
+    _node = _attr = staticmethod(lambda left, right: f"  {left}{right}\n")
+    _edge = staticmethod(lambda *, tail, head, attr: f"  {tail} -> {head}{attr}\n")
+
+    def __init__(self, *args, description="a graph", **kwargs):
+        kwargs.setdefault("format", "svg")
+        super().__init__(*args, **kwargs)
         self.description = description
-        self._svg = None
+
+    # ---- graphviz's, with graphviz-pure standing in for a missing dot ----
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None, quiet=False, *,
+             engine=None, encoding=None):
+        """graphviz.Digraph.pipe: the picture as bytes (str, given an `encoding`) in `format`
+        (default: .format, 'svg'). Without the system's dot, graphviz-pure draws it."""
+        command = renderers.stand_in()
+        if command is None:
+            return super().pipe(format, renderer=renderer, formatter=formatter,
+                                neato_no_op=neato_no_op, quiet=quiet, engine=engine,
+                                encoding=encoding)
+        output = ":".join(part for part in (format or self.format, renderer, formatter) if part)
+        arguments = [f"-K{engine or self.engine}", f"-T{output}"]
+        if neato_no_op:
+            arguments.append(f"-n{neato_no_op:d}")
+        data = renderers.run(command, arguments, self.source.encode(self.encoding), quiet)
+        return data if encoding is None else data.decode(encoding)
+
+    def render(self, filename=None, directory=None, view=False, cleanup=False, format=None,
+               renderer=None, formatter=None, neato_no_op=None, quiet=False, quiet_view=False,
+               *, outfile=None, engine=None, raise_if_result_exists=False,
+               overwrite_source=False):
+        """graphviz.Digraph.render: save the DOT text to `filename` (default: .filepath), draw
+        it beside it as `filename.format` (or to `outfile`, its format from its suffix), and
+        return that path; view=True opens it. Without the system's dot, graphviz-pure draws
+        it. (`.view()` is render(view=True).)"""
+        if renderers.stand_in() is None:
+            return super().render(filename, directory=directory, view=view, cleanup=cleanup,
+                                  format=format, renderer=renderer, formatter=formatter,
+                                  neato_no_op=neato_no_op, quiet=quiet, quiet_view=quiet_view,
+                                  outfile=outfile, engine=engine,
+                                  raise_if_result_exists=raise_if_result_exists,
+                                  overwrite_source=overwrite_source)
+        if raise_if_result_exists and overwrite_source:
+            raise ValueError("overwrite_source cannot be combined with raise_if_result_exists")
+        if outfile is not None:
+            outfile = os.fspath(outfile)
+            if format is None:
+                format = os.path.splitext(outfile)[1][1:].lower()
+                if not format:
+                    raise graphviz.RequiredArgumentError(
+                        f"cannot infer the format from outfile {outfile!r}: give it a suffix "
+                        f"(.svg, .png) or pass format=")
+            if directory is None:
+                outfile = os.path.join(self.directory, outfile)
+            if filename is None:
+                filename = os.path.splitext(outfile)[0] + ".gv"
+        source = super().save(filename, directory=directory)
+        format = format or self.format
+        result = outfile if outfile is not None else ".".join(
+            part for part in (source, formatter, renderer, format) if part)
+        if not overwrite_source and os.path.abspath(result) == os.path.abspath(source):
+            raise ValueError(f"outfile {result!r} must be different from the DOT file it is "
+                             f"drawn from (pass overwrite_source=True to override)")
+        if raise_if_result_exists and os.path.exists(result):
+            raise graphviz.FileExistsError(f"output file exists: {result!r}")
+        write_atomically(result, self.pipe(format, renderer=renderer, formatter=formatter,
+                                           neato_no_op=neato_no_op, quiet=quiet, engine=engine))
+        if cleanup:
+            os.remove(source)
+        if view or quiet_view:
+            graphviz.view(result, quiet=quiet_view)
+        return result
+
+    # ---- chainrule's ----
 
     def svg(self):
-        """The picture as SVG text (needs a renderer: see autograd.pictures.render)."""
-        if self._svg is None:
-            self._svg = render(self.source, "svg").decode("utf-8")
-        return self._svg
+        """The picture as SVG text (needs a renderer: see autograd.pictures.render). Quiet:
+        the renderer's warnings are not shown (pipe() shows them)."""
+        return self.pipe(format="svg", quiet=True, encoding="utf-8")
 
     def png(self):
-        """The picture as PNG bytes."""
-        return render(self.source, "png")
+        """The picture as PNG bytes, quietly."""
+        return self.pipe(format="png", quiet=True)
 
-    def save(self, path):
-        """Write the picture by suffix: .svg, .png, or .dot / .gv for the DOT text."""
-        name = destination(path, (".svg", ".png", ".dot", ".gv"), ".svg, .png or .dot files")
+    def save(self, filename=None, directory=None, *, skip_existing=False):
+        """save(path): write the picture by the path's suffix — .svg, .png, or .dot / .gv for
+        the DOT text — atomically, and return `path`.
+
+        Given `directory` or `skip_existing` (render() calls it so), this is graphviz's
+        Digraph.save: the DOT text to `filename` (default: .filepath)."""
+        if directory is not None or skip_existing is not False:
+            return super().save(filename, directory=directory, skip_existing=skip_existing)
+        name = destination(filename, PICTURE_SUFFIXES, ".svg, .png or .dot files")
         suffix = os.path.splitext(name)[1].lower()
         data = self.svg() if suffix == ".svg" else self.png() if suffix == ".png" else self.source
         write_atomically(name, data)
-        return path
+        return filename
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        """What Jupyter shows: graphviz's SVG (or what `include` asks for); where that fails,
+        the DOT text and why, never an exception."""
         try:
-            return {"image/svg+xml": self.svg(), "text/plain": repr(self)}
-        except (RendererNotFound, RuntimeError, OSError) as problem:
+            bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as problem:
             return {"text/plain": f"{problem}\n\n{self.source}"}
+        return {**bundle, "text/plain": repr(self)}
+
+    # what graphviz's display calls for each kind of picture: quiet, as svg() and png() are
+    # (graphviz-pure warns of every non-ASCII character it has no width for, such as ∂)
+    _repr_image_svg_xml = svg
+    _repr_image_png = png
 
     def __repr__(self):
-        return (f"<picture of {self.description}: .source is the DOT text, "
+        return (f"<picture of {self.description}, a graphviz.Digraph: .source is the DOT text, "
                 f".save('graph.svg' | 'graph.png' | 'graph.dot') writes it>")
 
 
@@ -165,9 +266,9 @@ def _fill(magnitude, largest):
         else PALETTE[5]
 
 
-def value_node(name, node, kind, title, grad_text, fill, computed):
-    """The DOT statement for one Value: a one-row table — kind and title, data, grad — and a
-    tooltip with the numbers in full."""
+def value_node(picture, name, node, kind, title, grad_text, fill, computed):
+    """One Value's node: a one-row table — kind and title, data, grad — and a tooltip with the
+    numbers in full."""
     colour = KIND_COLOURS[kind]
     title = printable(title, TITLE_LIMIT)
     head = title if kind == "value" else f"{kind}{': ' + title if title else ''}"
@@ -177,20 +278,21 @@ def value_node(name, node, kind, title, grad_text, fill, computed):
              f'color="{colour}"><tr>{"".join(cells)}</tr></table>>')
     grad = repr(node.grad) if computed else "not computed yet"
     tooltip = f"{title or node.op or 'leaf'}\ndata = {node.data!r}\ngrad = {grad}"
-    return f"  {name} [id={dot_string(name)}, label={label}, tooltip={dot_tooltip(tooltip)}];"
+    picture.node(name, label, id=name, tooltip=dot_tooltip(tooltip))
 
 
-def _header(direction, label):
-    return [
-        "digraph chainrule {",
-        f'  graph [rankdir={direction}, fontname="Helvetica", fontsize=12, labelloc=t, '
-        f"label={dot_string(label)}];",
-        '  node [shape=none, margin=0, fontname="Helvetica", fontsize=11];',
-        '  edge [fontname="Helvetica", fontsize=9, color="#555555", arrowsize=0.6];',
-    ]
+def _picture(direction, label, description):
+    """An empty picture: its caption, direction and the look of its nodes and edges."""
+    return Picture(
+        "chainrule", description=description,
+        graph_attr={"rankdir": direction, "fontname": "Helvetica", "fontsize": "12",
+                    "labelloc": "t", "label": dot_label(label)},
+        node_attr={"shape": "none", "margin": "0", "fontname": "Helvetica", "fontsize": "11"},
+        edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555",
+                   "arrowsize": "0.6"})
 
 
-def _legend(largest):
+def _legend(picture, largest):
     """One node: the colour scale as a row of swatches."""
     bounds = ["0", "< 20%", "< 40%", "< 60%", "< 80%", "≤ 100%"]
     swatches = "".join(_cell(bound, bgcolor=colour) for colour, bound in zip(PALETTE, bounds))
@@ -198,7 +300,7 @@ def _legend(largest):
     label = (f'<<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
              f'<tr><td colspan="{len(PALETTE)}" border="0">{dot_html(title)}</td></tr>'
              f"<tr>{swatches}</tr></table>>")
-    return [f"  legend [id=\"legend\", fontsize=9, label={label}];"]
+    picture.node("legend", label, id="legend", fontsize="9")
 
 
 # ---- the views ----
@@ -221,6 +323,10 @@ def draw_graph(root, direction="LR", derivatives=False, color=True, params=None,
         limit).
 
     Before any backward() the grads show as '—', with a note: not as misleading zeros.
+
+    Returns a Picture, which is a graphviz.Digraph: `.source`, `.attr(...)`, `.render(...)`,
+    `.pipe(...)`, `.view()` and Jupyter display work as on any Digraph, and `.save(path)` writes
+    .svg, .png or .dot by suffix.
     """
     require_root(root, "draw_graph takes the Value whose graph to draw (the output)")
     check_direction(direction)
@@ -258,30 +364,29 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
     label = note or (f"{len(order)} values" if computed else
                      f"{len(order)} values; gradients not computed yet: call backward() on the "
                      f"output (grad shows {NOT_COMPUTED})")
-    lines = _header(direction, label)
+    picture = _picture(direction, label, f"{len(order)} values")
     locals_ = edge_derivatives(root, order) if derivatives else None
     for node in order:
         i = number[node]
         grad_text = short(node.grad) if computed else NOT_COMPUTED
         fill = _fill(abs(node.grad), largest) if colour_on else PALETTE[0]
         name = titles[node] if titles else box_title(node, names)
-        lines.append(value_node(f"v{i}", node, _kind(node, root, names), name, grad_text, fill,
-                                computed))
+        value_node(picture, f"v{i}", node, _kind(node, root, names), name, grad_text, fill,
+                   computed)
         if node.parents:
-            lines.append(f'  op{i} [id="op{i}", shape=ellipse, style=filled, '
-                         f'fillcolor="#eeeeee", width=0, height=0, margin="0.06,0.03", '
-                         f'fontsize=10, label={dot_string(node.op)}];')
+            picture.node(f"op{i}", dot_label(node.op), id=f"op{i}", shape="ellipse",
+                         style="filled", fillcolor="#eeeeee", width="0", height="0",
+                         margin="0.06,0.03", fontsize="10")
             for position, parent in enumerate(node.parents):
-                attributes = f'id="e{number[parent]}_{i}_{position}"'
+                label = None
                 if derivatives:
-                    local = locals_.get((node, position), NOT_COMPUTED)
-                    attributes += f", label={dot_string('∂ = ' + local)}"
-                lines.append(f"  v{number[parent]} -> op{i} [{attributes}];")
-            lines.append(f'  op{i} -> v{i} [id="r{i}"];')
+                    label = dot_label("∂ = " + locals_.get((node, position), NOT_COMPUTED))
+                picture.edge(f"v{number[parent]}", f"op{i}", label,
+                             id=f"e{number[parent]}_{i}_{position}")
+            picture.edge(f"op{i}", f"v{i}", id=f"r{i}")
     if colour_on:
-        lines += _legend(largest)
-    lines.append("}")
-    return Picture("\n".join(lines) + "\n", f"{len(order)} values")
+        _legend(picture, largest)
+    return picture
 
 
 def edge_derivatives(root, order):
@@ -308,11 +413,10 @@ def _too_large(order, max_nodes, names):
                "for one box per module" if not names else
                ", or collapse='modules' for one box per module")
             + f", or pass max_nodes={len(order)} to draw it all anyway.")
-    lines = _header("LR", "graph too large to draw in full")
-    lines.append(f'  note [shape=note, style=filled, fillcolor="#fff8dc", '
-                 f"label={dot_string(hint)}];")
-    lines.append("}")
-    return Picture("\n".join(lines) + "\n", f"a note: {len(order):,} values is too many to draw")
+    picture = _picture("LR", "graph too large to draw in full",
+                       f"a note: {len(order):,} values is too many to draw")
+    picture.node("note", dot_label(hint), shape="note", style="filled", fillcolor="#fff8dc")
+    return picture
 
 
 def _top_k_view(root, order, names, direction, color, computed, k, max_nodes):
@@ -320,28 +424,30 @@ def _top_k_view(root, order, names, direction, color, computed, k, max_nodes):
         raise ValueError("top_k ranks values by |grad|: call backward() on the output first")
     number = {node: i for i, node in enumerate(order)}
     # constants (unlabelled leaves that are not parameters) carry gradients nobody asked about
-    candidates = [n for n in order if n.parents or n.label is not None or n in names]
+    candidates = [n for n in order if n.parents or n.label or n in names]
     ranked = sorted(candidates, key=lambda n: (-abs(n.grad), number[n]))
     kept = set(ranked[:k]) | {root}
     if max_nodes is not None and len(kept) > max_nodes:
         return _too_large(order, max_nodes, names)
     largest = max((abs(n.grad) for n in kept if math.isfinite(n.grad)), default=0.0)
-    lines = _header(direction, f"the {len(kept)} values with the largest |grad| of "
-                               f"{len(order)}; dashed edges pass through values not drawn")
+    picture = _picture(direction, f"the {len(kept)} values with the largest |grad| of "
+                                  f"{len(order)}; dashed edges pass through values not drawn",
+                       f"the top {len(kept)} of {len(order)} values")
     for node in order:
         if node not in kept:
             continue
         i = number[node]
         fill = _fill(abs(node.grad), largest) if color else PALETTE[0]
-        lines.append(value_node(f"v{i}", node, _kind(node, root, names), box_title(node, names),
-                                short(node.grad), fill, True))
+        value_node(picture, f"v{i}", node, _kind(node, root, names), box_title(node, names),
+                   short(node.grad), fill, True)
         for ancestor, direct in _kept_ancestors(node, kept, number):
-            style = f"label={dot_string(node.op)}" if direct else 'style=dashed'
-            lines.append(f'  v{number[ancestor]} -> v{i} [{style}];')
+            if direct:
+                picture.edge(f"v{number[ancestor]}", f"v{i}", dot_label(node.op))
+            else:
+                picture.edge(f"v{number[ancestor]}", f"v{i}", style="dashed")
     if color and largest > 0:
-        lines += _legend(largest)
-    lines.append("}")
-    return Picture("\n".join(lines) + "\n", f"the top {len(kept)} of {len(order)} values")
+        _legend(picture, largest)
+    return picture
 
 
 def _kept_ancestors(node, kept, number):
@@ -398,8 +504,9 @@ def _modules_view(root, order, names, direction, color, computed):
                 edges[key] = edges.get(key, 0) + 1
     number = {box: i for i, box in enumerate(boxes)}
     shown = {box: printable(box, TITLE_LIMIT) for box in boxes}
-    lines = _header(direction, f"one box per module: {len(order):,} values in {len(boxes)} boxes"
-                    + ("" if computed else "; gradients not computed yet"))
+    picture = _picture(direction, f"one box per module: {len(order):,} values in {len(boxes)} "
+                                  f"boxes" + ("" if computed else "; gradients not computed yet"),
+                       f"{len(boxes)} modules of {len(order):,} values")
     for box in boxes:
         count = sum(1 for n in members[box] if n in names)
         kind = "output" if box == group[root] else ("parameter" if count else "leaf")
@@ -411,15 +518,14 @@ def _modules_view(root, order, names, direction, color, computed):
             cells.append(_cell(f"‖grad‖ {grad_text}", bgcolor=fill))
         label = (f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="4" '
                  f'color="{KIND_COLOURS[kind]}"><tr>{"".join(cells)}</tr></table>>')
-        lines.append(f"  m{number[box]} [id=\"m{number[box]}\", label={label}, "
-                     f"tooltip={dot_tooltip(f'{shown[box]}: {len(members[box])} values')}];")
+        picture.node(f"m{number[box]}", label, id=f"m{number[box]}",
+                     tooltip=dot_tooltip(f"{shown[box]}: {len(members[box])} values"))
     for (source, target), count in edges.items():
         # thicker for more connections; no labels, which would each take a place in the layout
         tooltip = dot_tooltip(f"{shown[source]} -> {shown[target]}: {count} connections")
-        lines.append(f"  m{number[source]} -> m{number[target]} "
-                     f"[penwidth={0.6 + 0.6 * math.log10(count):.2f}, color=\"#55555599\", "
-                     f"tooltip={tooltip}];")
+        picture.edge(f"m{number[source]}", f"m{number[target]}",
+                     penwidth=f"{0.6 + 0.6 * math.log10(count):.2f}", color="#55555599",
+                     tooltip=tooltip)
     if color and computed and largest > 0:
-        lines += _legend(largest)
-    lines.append("}")
-    return Picture("\n".join(lines) + "\n", f"{len(boxes)} modules of {len(order):,} values")
+        _legend(picture, largest)
+    return picture

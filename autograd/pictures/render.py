@@ -1,13 +1,13 @@
 """What the pictures and the step-through page share: text escaped for each place it lands,
-files to save to, and DOT text turned into SVG or PNG by whichever Graphviz renderer this
-machine has.
+files to save to, and the Graphviz renderer that turns a picture's DOT text into SVG or PNG.
 
 Labels and names are the user's text. Each goes into a page or a picture through exactly one of
 the escaping functions here, once, at the place it lands, so that it always shows as itself and
 never as markup.
 
-The system's `dot` comes first; then the `graphviz-pure` wheel (`pip install "chainrule[viz]"`),
-a self-contained dot renderer; with neither, callers show the DOT text and RENDERER_HINT.
+A picture is a graphviz.Digraph, which runs the system's `dot`. Where there is no `dot`, the
+`graphviz-pure` wheel (`pip install "chainrule[viz]"`), a self-contained port of dot with the
+same command line, runs in its place; with neither, RendererNotFound says what to install.
 """
 import html
 import json
@@ -15,7 +15,10 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import sysconfig
+
+import graphviz
 
 # ---- text, escaped for where it lands ----
 
@@ -48,21 +51,25 @@ def dot_html(text):
     return html_text(text).replace("\\", "\\\\").replace("\n", "<br/>")
 
 
-def dot_string(text):
-    """A quoted DOT string that Graphviz shows as `text` in a label: entities escaped (Graphviz
-    decodes them), then each backslash written twice (\\n, \\N... are Graphviz's escapes)."""
-    return _dot_quoted(text, "\\\\")
+def dot_label(text):
+    """For a plain-text label, given to graphviz (which quotes it and escapes its quotes):
+    entities escaped (Graphviz decodes them), each backslash written twice (graphviz.escape:
+    \\n, \\N... are Graphviz's escapes), line breaks as \\n, and never read as an HTML-like
+    label, even as <...> (graphviz.nohtml)."""
+    return _escaped(text, times=1)
 
 
 def dot_tooltip(text):
-    """A quoted DOT string that Graphviz shows as `text` in a tooltip, which it unescapes twice:
-    each backslash written four times."""
-    return _dot_quoted(text, "\\" * 4)
+    """For a tooltip, which Graphviz unescapes twice: as dot_label, each backslash written four
+    times."""
+    return _escaped(text, times=2)
 
 
-def _dot_quoted(text, backslash):
-    text = html.escape(printable(text), quote=False).replace("\\", backslash)
-    return '"' + text.replace('"', '\\"').replace("\n", "\\n") + '"'
+def _escaped(text, times):
+    text = html.escape(printable(text), quote=False)
+    for _ in range(times):
+        text = graphviz.escape(text)
+    return graphviz.nohtml(text.replace("\n", "\\n"))
 
 
 def script_json(data):
@@ -94,13 +101,18 @@ def destination(path, suffixes, kinds):
 
 # ---- rendering ----
 
-RENDERER_HINT = ("No Graphviz renderer found, so here is the DOT text. To see pictures, install "
-                 "one: pip install \"chainrule[viz]\" (no system packages needed), or Graphviz "
-                 "itself (apt-get install graphviz, brew install graphviz, conda install graphviz).")
+RENDERER_HINT = ("No Graphviz renderer found: neither the system's dot nor graphviz-pure. To see "
+                 "pictures, install one: pip install \"chainrule[viz]\" (graphviz-pure, no system "
+                 "packages needed), or Graphviz itself (apt-get install graphviz, brew install "
+                 "graphviz, conda install graphviz).")
 
 
-class RendererNotFound(RuntimeError):
-    """Neither `dot` nor `graphviz-pure` is installed."""
+class RendererNotFound(graphviz.ExecutableNotFound):
+    """Neither `dot` nor `graphviz-pure` is installed. A graphviz.ExecutableNotFound, which is
+    what graphviz raises without `dot`, and so a RuntimeError."""
+
+    def __init__(self, message=RENDERER_HINT):
+        RuntimeError.__init__(self, message)
 
 
 def find_renderer():
@@ -114,18 +126,24 @@ def find_renderer():
             or shutil.which("graphviz-pure", path=sysconfig.get_path("scripts")))
 
 
-def render(source, fmt, timeout=60):
-    """DOT text -> bytes of an 'svg' or 'png' picture."""
+def stand_in():
+    """What runs in place of the system's `dot`: None where `dot` itself is the renderer (let
+    graphviz run it), else the command of graphviz-pure. RendererNotFound with neither."""
     command = find_renderer()
     if command is None:
-        raise RendererNotFound(RENDERER_HINT)
-    try:
-        result = subprocess.run([command, f"-T{fmt}"], input=source.encode("utf-8"),
-                                capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"{command} took more than {timeout} s to lay out the graph: draw a "
-                           f"smaller view (top_k=... or collapse='modules')") from None
+        raise RendererNotFound()
+    return None if command == shutil.which("dot") else command
+
+
+def run(command, arguments, source, quiet=False):
+    """`command` run with dot's command-line `arguments` (-K, -T...) and `source` (DOT, bytes)
+    on stdin: what it writes, as bytes. Its messages go to stderr unless `quiet`; a failure is
+    a graphviz.CalledProcessError, as graphviz raises for dot."""
+    command = [command, *arguments]
+    result = subprocess.run(command, input=source, capture_output=True)
+    if result.stderr and not quiet:
+        sys.stderr.write(result.stderr.decode(errors="replace"))
     if result.returncode != 0:
-        raise RuntimeError(f"{command} could not render the graph: "
-                           f"{result.stderr.decode(errors='replace').strip()}")
+        raise graphviz.CalledProcessError(result.returncode, command, output=result.stdout,
+                                          stderr=result.stderr)
     return result.stdout

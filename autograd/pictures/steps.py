@@ -13,11 +13,12 @@ are filled in here.
 import functools
 import importlib.resources
 import re
+import subprocess
 
 from ..backward import chain_rule_steps, topological_order
 from ..files import write_atomically
 from .graph import box_title, check_direction, full_view, parameter_names, require_root
-from .render import RendererNotFound, destination, html_text, printable, script_json
+from .render import destination, html_text, printable, script_json
 
 STEP_LIMIT = 400
 
@@ -88,7 +89,8 @@ def backward_steps(root, params=None, direction="LR"):
     try:
         svg = picture.svg()
         svg = svg[svg.index("<svg"):]  # drop the XML prologue: the SVG sits inside HTML
-    except (RendererNotFound, RuntimeError, OSError) as problem:
+    except (RuntimeError, OSError, subprocess.SubprocessError) as problem:
+        # no renderer (RendererNotFound is a RuntimeError), or one that failed
         svg = f'<p class="note">{html_text(str(problem).split(".")[0])}: the table below ' \
               f"shows every step.</p>"
     nodes = [{"name": display[i], "op": node.op or "leaf", "data": node.data}
