@@ -5,17 +5,26 @@
     >>> y.backward(); x.grad
     7.0
 """
+from typing import TYPE_CHECKING
+
+from . import ops
 from .backward import grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
 from .custom import define
 from .batched import Tape, trace
 from .vectors import values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
-from .ops import FUNCTIONS, DomainError
+from .ops import FUNCTIONS
+from .elementary import DomainError
 from .pictures import BackwardSteps, Picture, backward_steps, draw_graph
 from .value import (TraceError, Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
                     set_grad_enabled, total)
 from .walk import collector_paused
+
+if TYPE_CHECKING:
+    # For type checkers: the table's functions (exp, log1p, ...) are added to this module's
+    # names below, from the table; each takes a float, a Value or a numpy array.
+    def __getattr__(name: str) -> ops.Elementwise: ...
 
 # Lets `nn` (and anyone) tell this package from another distribution's `autograd`.
 __chainrule__ = True

@@ -9,14 +9,17 @@ order).
 the pictures and the step-through page are all read off it, and the float walk, written out
 for speed, is tested against it.
 """
-from typing import NamedTuple
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple, overload
 
 from .value import Value, enable_grad, is_grad_enabled, is_sequence, require_value
 from .walk import (closure_derivatives, collector_paused, depth_first, float_gradients,
                    local_derivatives)
 
 
-def topological_order(root):
+def topological_order(root: Value) -> list[Value]:
     """Every node `root` depends on, each after all of its parents; `root` is last.
 
     Iterative depth-first search (no recursion limit), parents visited in order, so the order
@@ -54,7 +57,7 @@ class ChainRuleStep(NamedTuple):
     after: float | Value         # d output / d parent after it: before + contribution
 
 
-def chain_rule_steps(output, create_graph=False):
+def chain_rule_steps(output: Value, create_graph: bool = False) -> Iterator[ChainRuleStep]:
     """The backward walk from `output`, one ChainRuleStep per edge of its graph.
 
     Nodes come in reverse topological order (each after every node that uses it), a node's
@@ -100,6 +103,16 @@ def _recorded_gradients(output):
         return gradients
 
 
+@overload
+def grad(output: Value, inputs: Value, create_graph: bool = ...,
+         allow_unused: bool | None = ..., materialize_grads: bool = ...) -> Value: ...
+
+
+@overload
+def grad(output: Value, inputs: Sequence[Value], create_graph: bool = ...,
+         allow_unused: bool | None = ..., materialize_grads: bool = ...) -> list[Value]: ...
+
+
 def grad(output, inputs, create_graph=False, allow_unused=None, materialize_grads=False):
     """The gradients of `output` with respect to `inputs`, leaving every `.grad` untouched.
 
@@ -141,7 +154,7 @@ def grad(output, inputs, create_graph=False, allow_unused=None, materialize_grad
     return result[0] if single else result
 
 
-def hessian(output, inputs):
+def hessian(output: Value, inputs: Value | Sequence[Value]) -> list[list[float]]:
     """The matrix of second derivatives d²output / d inputs[i] d inputs[j], as lists of floats."""
     require_value(output, "hessian(output, inputs): the output")
     inputs = _as_inputs(inputs, "hessian")

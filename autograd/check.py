@@ -5,7 +5,11 @@
 approximates f'(x) with an error of order eps² (plus rounding of order 1e-16 / eps), from
 nothing but evaluations of f: an independent check on every rule in the table.
 """
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
 import math
 from numbers import Real
 
@@ -27,15 +31,15 @@ class GradcheckReport:
         self.rtol = rtol
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         return all(row["ok"] for row in self.rows)
 
     @property
-    def worst(self):
+    def worst(self) -> dict[str, Any] | None:
         """The row whose error is largest against what is allowed (None if there are none)."""
         return max(self.rows, key=_badness, default=None)
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return self.ok
 
     def __repr__(self):
@@ -137,7 +141,9 @@ def _check_failure(report, raise_on_failure):
     return report
 
 
-def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=False):
+def gradcheck(f: Callable[..., Value], inputs: Sequence[float | Value], eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3,
+              raise_on_failure: bool = False) -> GradcheckReport:
     """Compare d f / d x_i from the engine with central finite differences.
 
     `f(*values)` takes one Value per input and returns a Value; `inputs` are the numbers (or
@@ -160,7 +166,9 @@ def gradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=False)
     return _check_failure(GradcheckReport("gradcheck", rows, atol, rtol), raise_on_failure)
 
 
-def gradgradcheck(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_on_failure=False):
+def gradgradcheck(f: Callable[..., Value], inputs: Sequence[float | Value], eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3,
+                  raise_on_failure: bool = False) -> GradcheckReport:
     """Second order: the engine's d²f / dx_i dx_j (from create_graph=True) against central
     finite differences of its own first derivatives."""
     point = _floats(inputs)

@@ -10,13 +10,20 @@ Write the value and the derivatives with arithmetic and autograd's functions (ex
 then the same definition runs on floats, on Values (so derivatives of derivatives work) and on
 numpy arrays (so a traced tape replays it over a batch).
 """
+from __future__ import annotations
+
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from .ops import Rule
 from .value import evaluate
 
 
-def define(name, value, derivative=None, *, partials=None, check=None):
+def define(name: str, value: Callable[..., Any],
+           derivative: Callable[[Any, Any], Any] | None = None, *,
+           partials: Callable[..., tuple[Any, ...]] | None = None,
+           check: Callable[..., None] | None = None) -> Callable[..., Any]:
     """A new operation, as a function of floats, Values or numpy arrays.
 
     name: how it shows in pictures and messages.

@@ -5,6 +5,8 @@ A process killed mid-write (SIGKILL, power cut) leaves its temporary behind; the
 process on which host wrote it, so the next write to the same file removes temporaries whose
 writer is gone, and never one that a live process is still writing.
 """
+from __future__ import annotations
+
 import errno
 import hashlib
 import os
@@ -17,7 +19,7 @@ from contextlib import suppress
 LONGEST_NAME_KEPT = 200
 
 
-def write_atomically(path, data):
+def write_atomically(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write `data` (str or bytes) to `path` through a temporary file beside it, flushed to disk
     and then renamed over `path`: at any moment there is the old file or the new one, whole.
     A new file gets the usual permissions (0666 less the umask); a replaced one keeps its own.
@@ -44,7 +46,7 @@ def write_atomically(path, data):
         raise
 
 
-def check_writable(path):
+def check_writable(path: str | os.PathLike[str]) -> str:
     """`path` as a str if a file could be written there; otherwise an OSError that names the
     path and says why (empty, a folder, no such folder, a folder we may not write to)."""
     path = os.fsdecode(path)

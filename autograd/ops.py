@@ -15,7 +15,10 @@ float, a Value or an array (`autograd.exp`), the error messages, and the batched
 `TABLE` holds every entry by name; tests/test_table.py checks that each has a test case, an
 exported function and a row in the README's table of operations.
 """
+from __future__ import annotations
+
 import functools
+from typing import Protocol, SupportsFloat, TypeVar, overload
 import inspect
 import math
 import sys
@@ -29,6 +32,23 @@ from .elementary import (  # noqa: F401  (DomainError is ops' to export)
     one, plain, sigmoid_of_array, sigmoid_of_float, sign, softplus_of_array, softplus_of_float,
     step, where, weighted_sum,
 )
+
+Operand = TypeVar("Operand", bound=SupportsFloat)  # a Value (ops.py does not import value.py)
+
+
+class Elementwise(Protocol):
+    """An exported function of the table, as type checkers see it: a float gives a float, a
+    numpy array an array, a Value a Value."""
+
+    @overload
+    def __call__(self, x: float) -> float: ...
+
+    @overload
+    def __call__(self, x: np.ndarray) -> np.ndarray: ...
+
+    @overload
+    def __call__(self, x: Operand) -> Operand: ...
+
 
 TABLE = {}  # name -> Rule, or -> the function making the Rule of a family (x ** n, clamp)
 FUNCTIONS = {}  # name -> the exported function of a float, a Value or an array
@@ -127,7 +147,7 @@ def exported(function, name=None):
     return function
 
 
-def unary(name, on_float, on_array, derivative, check=None):
+def unary(name, on_float, on_array, derivative, check=None) -> Elementwise:
     """Enter a one-input operation: math's and numpy's function for its value, and its
     derivative(x, out). Returns its exported function, which takes a float (checked, as a Value
     would be), a numpy array (numpy's answer, NaN where undefined) or a Value (recorded)."""

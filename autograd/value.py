@@ -5,7 +5,11 @@ check first, so bad input is a clear error), and records a new node holding the 
 parents in order. Nothing else is stored: the local derivatives are computed by the rule when a
 backward pass needs them, on floats or on Values.
 """
+from __future__ import annotations
+
 import contextvars
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 import functools
 import inspect
 import numbers
@@ -17,6 +21,8 @@ import numpy as np
 
 from . import ops
 from .walk import data_of, float_gradients, local_derivatives
+
+Function = TypeVar("Function", bound=Callable[..., Any])  # a function, kept as it is typed
 
 # ---- recording on and off (per thread and per asyncio task) ----
 
@@ -30,7 +36,7 @@ class TraceError(ValueError):
     """The function cannot be traced: its graph depends on the data."""
 
 
-def is_grad_enabled():
+def is_grad_enabled() -> bool:
     """True unless inside `no_grad()` (or `set_grad_enabled(False)`)."""
     return _grad_enabled.get()
 
@@ -42,22 +48,22 @@ class set_grad_enabled:
     The setting belongs to the current thread (and asyncio task), so other threads keep their
     own. One object may be entered by several threads at once, and nested in itself."""
 
-    def __init__(self, mode):
+    def __init__(self, mode: bool) -> None:
         if not isinstance(mode, bool):
             raise TypeError(f"set_grad_enabled takes True or False, got {mode!r}")
         self.mode = mode
         self._saved = threading.local()  # per thread: the settings to go back to
 
-    def __enter__(self):
+    def __enter__(self) -> set_grad_enabled:
         self._saved.__dict__.setdefault("stack", []).append(_grad_enabled.get())
         _grad_enabled.set(self.mode)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> bool:
         _grad_enabled.set(self._saved.stack.pop())
         return False
 
-    def __call__(self, function):
+    def __call__(self, function: Function) -> Function:
         mode = self.mode
         if inspect.isgeneratorfunction(function):
             @functools.wraps(function)
@@ -88,7 +94,7 @@ class _FixedMode(set_grad_enabled):
 
     mode_of_class = True
 
-    def __new__(cls, function=None):
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         if function is not None:  # @no_grad without parentheses, as PyTorch allows
             if not callable(function):
                 raise TypeError(f"{cls.__name__}() takes no arguments (or decorates a "
@@ -96,7 +102,7 @@ class _FixedMode(set_grad_enabled):
             return cls()(function)
         return super().__new__(cls)
 
-    def __init__(self, function=None):
+    def __init__(self, function: Callable[..., Any] | None = None) -> None:
         super().__init__(self.mode_of_class)
 
 
@@ -185,7 +191,8 @@ def require_value(x, who):
     return x
 
 
-def _binary(rule):
+def _binary(rule: ops.Rule) -> tuple[Callable[[Value, Value | float], Value],
+                                    Callable[[Value, Value | float], Value]]:
     """The method pair for an arithmetic operator: `value OP other` and `other OP value`."""
 
     def method(self, other):
@@ -199,7 +206,7 @@ def _binary(rule):
     return method, reflected
 
 
-def _unary(rule):
+def _unary(rule: ops.Rule) -> Callable[[Value], Value]:
     def method(self):
         return apply_rule(rule, self)
 
@@ -220,8 +227,14 @@ class Value:
     # lets a node take new attributes (optimizer state such as p.m, p.v, as micrograd's 2024
     # script keeps): one pointer per node, the dictionary itself made only when first used.
     __slots__ = ("data", "grad", "label", "rule", "parents", "__weakref__", "__dict__")
+    data: float
+    grad: float
+    label: str
+    rule: ops.Rule | None
+    parents: tuple[Value, ...]
 
-    def __init__(self, data, _children=(), _op="", label=""):
+    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "",
+                 label: str = "") -> None:
         """Value(data), Value(data, label='w'), or micrograd's Value(data, (x, y), 'op') for a
         node computed by your own code: its gradient then comes from the `_backward` closure
         you assign to it (see `_backward`); with none, no gradient flows through it."""
@@ -235,7 +248,7 @@ class Value:
             if _grad_enabled.get():
                 self.parents = _checked_children(_children)
 
-    def _backward(self):
+    def _backward(self) -> None:
         """micrograd's step for this node alone: add its .grad times ∂self/∂parent to each
         parent's .grad (nothing for a leaf). Calling it on every node from the output back,
         after `output.grad = 1.0`, is the backward pass written out by hand.
@@ -251,7 +264,7 @@ class Value:
             parent.grad += local * self.grad
 
     @property
-    def op(self):
+    def op(self) -> str:
         """The name of the operation that made this Value ('' for a leaf)."""
         return self.rule.name if self.rule is not None else ""
 
@@ -259,7 +272,7 @@ class Value:
     _prev = property(lambda self: self.parents, doc="micrograd's name for `parents`")
     _op = op
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data}, grad={self.grad}{label})"
 
@@ -270,19 +283,19 @@ class Value:
     __mul__, __rmul__ = _binary(ops.MUL)
     __truediv__, __rtruediv__ = _binary(ops.DIV)
 
-    def __pow__(self, exponent):
+    def __pow__(self, exponent: Value | float) -> Value:
         if isinstance(exponent, Value):
             return apply_rule(ops.POW, self, exponent)
         if isinstance(exponent, numbers.Real):
             return apply_rule(ops.power(exponent), self)  # a fixed exponent: one input, not two
         return NotImplemented
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: float) -> Value:
         if isinstance(base, numbers.Real):  # a fixed base: one input, d/d exponent only
             return apply_rule(ops.exponential(as_float(base, "a base")), self)
         return NotImplemented
 
-    def __pos__(self):
+    def __pos__(self) -> Value:
         return self
 
     __neg__ = _unary(ops.NEG)
@@ -290,34 +303,42 @@ class Value:
 
     # -- functions: one method per one-input entry of the table (set below the class) --
 
-    def leaky_relu(self, slope=0.01):
+    if TYPE_CHECKING:
+        # For type checkers: the table's methods (x.exp(), ...) are set below the class, and a
+        # Value takes new attributes (p.m); both are looked up here.
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+
+    def leaky_relu(self, slope: float = 0.01) -> Value:
         """max(x, slope·x) for a small positive slope."""
         return apply_rule(ops.leaky_relu_rule(slope), self)
 
-    def clamp(self, low=None, high=None):
+    def clamp(self, low: float | None = None, high: float | None = None) -> Value:
         """x held between low and high (either may be None); slope 1 from low to high
         inclusive, 0 outside, as PyTorch."""
         return apply_rule(ops.clamp_rule(low, high), self)
 
     # -- comparisons look at the data; == and hash stay by identity (Values go in sets) --
 
-    def __lt__(self, other):
+    def __lt__(self, other: Value | float) -> bool:
         a, b = _compared(self, other)
         return a < b
 
-    def __le__(self, other):
+    def __le__(self, other: Value | float) -> bool:
         a, b = _compared(self, other)
         return a <= b
 
-    def __gt__(self, other):
+    def __gt__(self, other: Value | float) -> bool:
         a, b = _compared(self, other)
         return a > b
 
-    def __ge__(self, other):
+    def __ge__(self, other: Value | float) -> bool:
         a, b = _compared(self, other)
         return a >= b
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         """True unless the data is 0, as for a number (and a PyTorch tensor)."""
         a, _ = _compared(self, 0.0)
         return a != 0
@@ -326,7 +347,7 @@ class Value:
 
     # -- the number out of the graph, as PyTorch's float(t), t.item() and f"{t:.3f}" --
 
-    def __float__(self):
+    def __float__(self) -> float:
         """The data as a float: a plain number, outside the graph (nothing flows back
         through it). Refused while tracing, as a comparison is: the tape cannot follow it."""
         if tracing.get():
@@ -336,17 +357,17 @@ class Value:
                              "or keep the Value in the computation")
         return self.data
 
-    def item(self):
+    def item(self) -> float:
         """The data as a float, as PyTorch's `tensor.item()` (refused while tracing)."""
         return self.__float__()
 
-    def __format__(self, spec):
+    def __format__(self, spec: str) -> str:
         """format(v, spec) and f"{v:.3f}" format the data; an empty spec gives str(v)."""
         return format(self.data, spec) if spec else str(self)
 
     # -- gradients --
 
-    def backward(self):
+    def backward(self) -> None:
         """Fill `.grad` of this Value and every Value it depends on with d(self)/d(node).
 
         Gradients *accumulate*, as in micrograd and PyTorch: a second call adds the same
@@ -356,7 +377,7 @@ class Value:
         for node, gradient in float_gradients(require_value(self, "backward")).items():
             node.grad += gradient
 
-    def detach(self):
+    def detach(self) -> Value:
         """The same number as a new leaf: nothing flows back through it."""
         return Value(self.data, label=self.label)
 
@@ -366,7 +387,8 @@ for _name, _function in ops.FUNCTIONS.items():
         setattr(Value, _name, _unary(_function.rule))
 
 
-def dot(weights, inputs, bias=0.0):
+def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float],
+        bias: Value | float = 0.0) -> Any:
     """w·x + b = bias + Σ weights[i]·inputs[i], recorded as one node (a neuron's weighted sum).
 
     The same number and gradients as writing the sum out, with one node instead of 2n. Given
@@ -378,7 +400,7 @@ def dot(weights, inputs, bias=0.0):
     return evaluate(ops.DOT, "dot", [*weights, *inputs, bias])
 
 
-def total(values):
+def total(values: Sequence[Value | float]) -> Any:
     """v0 + v1 + ... as one node (Python's sum() would record a chain of len(values) nodes)."""
     values = _listed(values, "total")
     if not values:
@@ -386,7 +408,7 @@ def total(values):
     return evaluate(ops.TOTAL, "total", values)
 
 
-def logsumexp(values):
+def logsumexp(values: Sequence[Value | float]) -> Any:
     """log(Σ e^v) as one node, computed without overflow for any inputs (softmax's
     normaliser: its gradient is the softmax)."""
     values = _listed(values, "logsumexp")

@@ -1,17 +1,25 @@
 """Values to one numpy vector and back: how a training loop keeps a model's parameters in numpy
 between steps (the tape's `value_and_grad(batch, at=vector)`, the optimizers' `update`)."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .walk import data_of
 
+if TYPE_CHECKING:
+    from .value import Value
 
-def values_to_vector(values):
+
+def values_to_vector(values: Iterable[Value]) -> np.ndarray:
     """The `.data` of Values as one numpy vector (a model's parameters, say)."""
     values = list(values)
     return np.fromiter(map(data_of, values), dtype=float, count=len(values))
 
 
-def vector_to_values(vector, values):
+def vector_to_values(vector: np.ndarray | Iterable[float], values: Iterable[Value]) -> None:
     """Set each Value's `.data` from a vector of the same length, in order."""
     values, vector = list(values), np.asarray(vector, dtype=float)
     if vector.shape != (len(values),):

@@ -5,7 +5,10 @@ It knows a node only by its parents (`.parents`), its rule (`.rule`) and its num
 so `value.py` (Value.backward) and `backward.py` (grad, hessian, the walk on Values) both build
 on it, and it on neither.
 """
+from __future__ import annotations
+
 import contextlib
+from collections.abc import Iterator
 import gc
 import math
 import sys
@@ -134,7 +137,7 @@ def closure_derivatives(node):
 
 
 @contextlib.contextmanager
-def collector_paused():
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector paused for a block, and set back as it was after.
 
     Graphs hold no reference cycles, so they are freed without the collector; but the

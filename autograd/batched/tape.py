@@ -7,7 +7,11 @@ differentiates the one Value it is called on, so on per-sample losses added up i
 derivative of their SUM: `reduction="sum"` asks the tape for that. Either agrees with the
 eager engine to rounding.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import Union
 
 import numpy as np
 
@@ -18,6 +22,10 @@ from .diagnose import explain_non_finite_gradient, explain_non_finite_values
 from .plan import make_plan
 
 REDUCTIONS = ("mean", "sum")
+
+
+# a batch: rows of numbers, one row per sample (a 2-D array or a list of lists)
+Batch = Union[np.ndarray, Sequence[Sequence[float]]]
 
 
 class Tape:
@@ -52,13 +60,14 @@ class Tape:
 
     # -- what users call --
 
-    def run(self, batch):
+    def run(self, batch: Batch) -> list[np.ndarray]:
         """The traced outputs for every row of batch: a list of arrays, one per output."""
         with np.errstate(all="ignore"):
             shared, batched = self._forward(batch)
         return self._outputs(shared, batched)
 
-    def value_and_grad(self, batch, at=None, reduction="mean"):
+    def value_and_grad(self, batch: Batch, at: np.ndarray | None = None,
+                       reduction: str = "mean") -> tuple[list[np.ndarray], np.ndarray]:
         """The outputs for every row of batch, and the gradient, with respect to `wrt` (the
         parameters) as a vector in wrt's order, of the first output's MEAN over the batch
         (reduction="mean", the default) or its SUM (reduction="sum": what Value.backward()
@@ -76,7 +85,7 @@ class Tape:
                 explain_non_finite_gradient(self.plan, shared, batched)
         return self._outputs(shared, batched), gradient
 
-    def backward(self, batch, reduction="mean"):
+    def backward(self, batch: Batch, reduction: str = "mean") -> list[np.ndarray]:
         """Add to `.grad` of every Value v in `wrt` (the parameters) d/dv of the first output's
         MEAN over the batch (reduction="mean", the default: like backward() on the mean of the
         per-sample outputs), or of its SUM (reduction="sum": like backward() on each sample's

@@ -5,7 +5,11 @@ A trace records one path through the function. What it cannot follow — a branc
 that depends on the data — is refused: comparing Values while tracing raises TraceError, and
 every tape is checked against the eager engine on the examples given before it is used.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 from dataclasses import dataclass
 from numbers import Real
 
@@ -30,7 +34,8 @@ class Recording:
     captured: list
 
 
-def trace(function, example, checks=(), wrt=None):
+def trace(function: Callable[[list[Value]], Any], example: Sequence[float],
+          checks: Iterable[Sequence[float]] = (), wrt: Iterable[Value] | None = None) -> Tape:
     """Record `function` on one sample and return a Tape that replays it over batches.
 
     function: takes a list of Values (one sample's numbers) and returns a Value, or a tuple of
