@@ -31,8 +31,10 @@ from .layers import (MLP, Identity, Layer, LeakyReLU, Linear, Neuron, ReLU,  # n
                      Sequential, Sigmoid, Tanh)
 from .losses import Loss  # noqa: E402
 from .module import Module, ModelFileError  # noqa: E402
+from .torch_bridge import from_torch  # noqa: E402
 from .train import History, accuracy, evaluate, fit, outputs, predict  # noqa: E402
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid",
            "LeakyReLU", "Identity", "ModelFileError", "Loss", "fit", "predict",
-           "evaluate", "outputs", "accuracy", "History", "data", "engines", "losses", "optim"]
+           "evaluate", "outputs", "accuracy", "History", "from_torch", "data", "engines", "losses",
+           "optim"]

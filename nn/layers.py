@@ -78,6 +78,18 @@ def _choice(kind, name, options):
     return name
 
 
+# an activation's torch module (to_torch); Value.leaky_relu's slope is LeakyReLU's default, 0.01
+TORCH_ACTIVATIONS = {"relu": ("ReLU",), "tanh": ("Tanh",), "sigmoid": ("Sigmoid",),
+                     "leaky_relu": ("LeakyReLU", 0.01)}
+
+
+def _then(linear, activation):
+    """A Linear's torch form followed by an activation's (none for "linear")."""
+    if activation == "linear":
+        return linear
+    return ("Sequential", [linear, TORCH_ACTIVATIONS[activation]])
+
+
 class Neuron(Module):
     """activation(w·x + b), the weighted sum recorded as one graph node."""
 
@@ -115,6 +127,11 @@ class Neuron(Module):
         if self.b is not None:
             yield "b", self.b
 
+    def torch_form(self):
+        """What to_torch builds (nn/torch_build.py): a Linear of one output, its activation."""
+        return _then(("Linear", [self.w], None if self.b is None else [self.b]),
+                     self.activation)
+
     def config(self):
         return {"nin": self.nin, "activation": self.activation, "bias": self.b is not None,
                 "init": self.init}
@@ -149,6 +166,16 @@ class Layer(Module):
 
     def named_members(self):
         return ((f"neuron{j}", n) for j, n in enumerate(self.neurons))
+
+    def torch_form(self):
+        """What to_torch builds: a Linear (row j = neuron j), then the activation."""
+        first = self.neurons[0]
+        if any(n.activation != first.activation or (n.b is None) != (first.b is None)
+               for n in self.neurons):
+            raise ValueError("cannot convert to torch: this Layer's neurons differ in "
+                             "activation or bias, and a torch Linear has one of each")
+        bias = None if first.b is None else [n.b for n in self.neurons]
+        return _then(("Linear", [n.w for n in self.neurons], bias), first.activation)
 
     def config(self):
         first = self.neurons[0]
@@ -204,6 +231,12 @@ class MLP(Module):
     def named_members(self):
         return ((f"layer{i}", layer) for i, layer in enumerate(self.layers))
 
+    def torch_form(self):
+        """What to_torch builds: one Sequential of each layer's Linear and activation."""
+        forms = [layer.torch_form() for layer in self.layers]
+        return ("Sequential", [step for form in forms
+                               for step in (form[1] if form[0] == "Sequential" else [form])])
+
     def config(self):
         return {"nin": self.nin, "nouts": self.nouts, "activation": self.activation,
                 "output_activation": self.output_activation, "bias": self.bias,
@@ -258,6 +291,9 @@ class Linear(Module):
         return {"in_features": self.in_features, "out_features": self.out_features,
                 "bias": self.bias is not None, "init": self.init}
 
+    def torch_form(self):
+        return ("Linear", self.weight, self.bias)
+
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, " \
                f"bias={self.bias is not None}"
@@ -289,6 +325,9 @@ class ReLU(Activation):
     def function(self, v):
         return v.relu()
 
+    def torch_form(self):
+        return ("ReLU",)
+
 
 class Tanh(Activation):
     """tanh(x) for each input (PyTorch's nn.Tanh)."""
@@ -296,12 +335,18 @@ class Tanh(Activation):
     def function(self, v):
         return v.tanh()
 
+    def torch_form(self):
+        return ("Tanh",)
+
 
 class Sigmoid(Activation):
     """1 / (1 + e^-x) for each input (PyTorch's nn.Sigmoid)."""
 
     def function(self, v):
         return v.sigmoid()
+
+    def torch_form(self):
+        return ("Sigmoid",)
 
 
 class LeakyReLU(Activation):
@@ -315,6 +360,9 @@ class LeakyReLU(Activation):
     def function(self, v):
         return v.leaky_relu(self.negative_slope)
 
+    def torch_form(self):
+        return ("LeakyReLU", self.negative_slope)
+
     def config(self):
         return {"negative_slope": self.negative_slope}
 
@@ -327,6 +375,9 @@ class Identity(Activation):
 
     def forward(self, x):
         return x
+
+    def torch_form(self):
+        return ("Identity",)
 
 
 class Sequential(Module):
@@ -371,6 +422,9 @@ class Sequential(Module):
     def config(self):
         return {"modules": [{"class": type(m).__name__, "config": m.config()}
                             for m in self._layers]}
+
+    def torch_form(self):
+        return ("Sequential", list(self._layers))
 
     @classmethod
     def parameter_count(cls, modules=(), **unexpected):

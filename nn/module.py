@@ -159,6 +159,16 @@ class Module:
         for name, p in params.items():
             p.data = values[name]
 
+    def to_torch(self):
+        """This model as a torch.nn.Module in float64, computing the same outputs from copies
+        of the same parameters; `nn.from_torch` reads one back. Linear, Sequential and the
+        activation modules become their torch namesakes; an MLP, a Layer or a Neuron a torch
+        Sequential. A subclass with a forward of its own gives a module holding its
+        sub-modules and parameters but no forward (chainrule does not translate Python): see
+        nn/torch_build.py. Needs torch installed (`pip install torch`)."""
+        from .torch_build import to_torch
+        return to_torch(self)
+
     @classmethod
     def from_config(cls, **config):
         """The module `config` describes: `cls(**config)` unless a module builds otherwise."""
