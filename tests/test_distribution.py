@@ -91,8 +91,9 @@ def test_the_sdist_carries_what_its_tests_and_readme_need(sdist_names):
     sdist_names, _ = sdist_names
     needed = {"README.md", "LICENSE", "pyproject.toml", "PKG-INFO",
               "tests/cases.py", "tests/reference.py", "autograd/__init__.py", "nn/__init__.py",
-              "nn/datasets/digits.csv.gz", "autograd/pictures/step_page.html"}
-    needed |= set(tracked("tests/*.py"))
+              "nn/datasets/digits.csv.gz", "autograd/pictures/step_page.html",
+              "autograd/py.typed", "nn/py.typed"}
+    needed |= set(tracked("tests/*.py")) | set(tracked("tests/typing/*.py"))
     needed |= set(tracked("notebooks/*.ipynb"))
     needed |= set(readme_pictures())
     assert len(tracked("notebooks/*.ipynb")) >= 7

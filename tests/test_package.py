@@ -66,3 +66,15 @@ def test_the_distribution_ships_every_package_and_subpackage():
                for top in ("autograd", "nn") for init in (root / top).rglob("__init__.py")}
     assert on_disk <= shipped and "autograd.batched" in shipped and "autograd.pictures" in shipped
     assert not any(name.startswith("tests") for name in shipped)
+
+
+def test_the_typed_markers_are_package_data():
+    # py.typed tells type checkers to read the annotations: it must ship in the wheel
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]
+    for package in ("autograd", "nn"):
+        assert "py.typed" in data[package] and (root / package / "py.typed").is_file()
