@@ -3,10 +3,14 @@
 Every function returns `(X, y)`: X a float array of shape (samples, features), y an int array
 of class labels 0, 1, ... Nothing is downloaded.
 """
+from __future__ import annotations
+
 import gzip
 import os
+from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 _DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "datasets", "digits.csv.gz")
 
@@ -37,14 +41,15 @@ def _spread(value, what):
     return float(value)
 
 
-def xor():
+def xor() -> tuple[np.ndarray, np.ndarray]:
     """The four XOR points: the classic problem a single neuron cannot solve."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
     return X, y
 
 
-def moons(n=100, noise=0.1, seed=0):
+def moons(n: int = 100, noise: float = 0.1,
+          seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (micrograd's demo data), Gaussian noise of std `noise`."""
     n, noise = _samples(n, 2, "moons"), _spread(noise, "noise")
     rng = np.random.default_rng(seed)
@@ -59,7 +64,8 @@ def moons(n=100, noise=0.1, seed=0):
     return _shuffled(X + rng.normal(scale=noise, size=X.shape), y, rng)
 
 
-def circles(n=100, noise=0.05, factor=0.5, seed=0):
+def circles(n: int = 100, noise: float = 0.05, factor: float = 0.5,
+            seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """A small circle (class 1) inside a large one (class 0); `factor` is the radius ratio."""
     n, noise = _samples(n, 2, "circles"), _spread(noise, "noise")
     factor = _spread(factor, "factor")
@@ -75,7 +81,8 @@ def circles(n=100, noise=0.05, factor=0.5, seed=0):
     return _shuffled(X + rng.normal(scale=noise, size=X.shape), y, rng)
 
 
-def spirals(n=100, classes=2, noise=0.2, turns=1.0, seed=0):
+def spirals(n: int = 100, classes: int = 2, noise: float = 0.2, turns: float = 1.0,
+            seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """`classes` arms of a spiral winding out from the centre: hard for a linear model."""
     classes = _whole(classes, 1, "classes")
     n, noise = _samples(n, classes, "spirals"), _spread(noise, "noise")
@@ -91,7 +98,8 @@ def spirals(n=100, classes=2, noise=0.2, turns=1.0, seed=0):
     return _shuffled(np.concatenate(X), np.concatenate(y), rng)
 
 
-def blobs(n=100, centers=3, std=0.5, features=2, seed=0):
+def blobs(n: int = 100, centers: int = 3, std: float = 0.5, features: int = 2,
+          seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters around `centers` random centres in [-3, 3]^features."""
     centers, features = _whole(centers, 1, "centers"), _whole(features, 1, "features")
     n, std = _samples(n, centers, "blobs"), _spread(std, "std")
@@ -102,7 +110,7 @@ def blobs(n=100, centers=3, std=0.5, features=2, seed=0):
     return _shuffled(X, y, rng)
 
 
-def digits(scale=True):
+def digits(scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """1,797 handwritten digits, 8×8 pixels each (see datasets/README.md for the source).
 
     X has 64 columns (the pixels row by row), scaled to [0, 1] unless scale=False (then 0–16);
@@ -113,7 +121,8 @@ def digits(scale=True):
     return (X / 16.0 if scale else X), y
 
 
-def split(X, y, test_size=0.25, seed=0):
+def split(X: ArrayLike, y: ArrayLike, test_size: float = 0.25,
+          seed: int | None = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle and split into X_train, X_test, y_train, y_test (test_size: a fraction)."""
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != len(y):
@@ -135,5 +144,6 @@ def _shuffled(X, y, rng):
     return X[order], y[order]
 
 
-DATASETS = {"moons": moons, "circles": circles, "spirals": spirals, "blobs": blobs, "xor": xor,
-            "digits": digits}
+DATASETS: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+    "moons": moons, "circles": circles, "spirals": spirals, "blobs": blobs, "xor": xor,
+    "digits": digits}

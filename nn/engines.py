@@ -11,24 +11,37 @@ is written once:
 come back as numbers, one row per sample. EagerEngine builds each batch's graph from Values,
 sample by sample; TracedEngine traces one sample once and replays the tape over each batch.
 """
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
 import numpy as np
+from numpy.typing import ArrayLike
 
-from autograd import (TraceError, collector_paused, no_grad, trace, values_to_vector,
-                      vector_to_values)
+from autograd import (Tape, TraceError, Value, collector_paused, no_grad, trace,
+                      values_to_vector, vector_to_values)
 
-from .losses import l2 as l2_penalty, output_list
+from .losses import Loss, l2 as l2_penalty, output_list
+
+if TYPE_CHECKING:
+    from .module import Module
+    from .optim import Optimizer
+
+E = TypeVar("E", bound=BaseException)
 
 # How many samples, spread over the data, the traced engine checks its tape on against the
 # eager engine (a model that branches on .data takes another path on some of them).
 TRACE_CHECKS = 64
 
 
-def output_numbers(outputs):
+def output_numbers(outputs: Iterable[Sequence[Value]]) -> np.ndarray:
     """Outputs as lists of Values (output_list) -> a float array, one row per sample."""
     return np.array([[o.data for o in out] for out in outputs], dtype=float)
 
 
-def evaluate_eagerly(model, loss, X, rows):
+def evaluate_eagerly(model: Module, loss: Loss, X: np.ndarray,
+                     rows: ArrayLike) -> tuple[float, np.ndarray]:
     """(the loss over X, the outputs), without recording a graph and without the penalty."""
     with no_grad():
         outputs = [output_list(model(x)) for x in X]
@@ -41,11 +54,12 @@ class EagerEngine:
 
     name = "eager"
 
-    def __init__(self, model, loss, X, rows, optimizer, l2=0.0):
+    def __init__(self, model: Module, loss: Loss, X: np.ndarray, rows: ArrayLike,
+                 optimizer: Optimizer, l2: float = 0.0) -> None:
         self.model, self.loss, self.optimizer, self.l2 = model, loss, optimizer, l2
         self.X, self.rows = X, np.asarray(rows).tolist()  # floats, not numpy scalars, in graphs
 
-    def forward_backward(self, batch):
+    def forward_backward(self, batch: np.ndarray) -> tuple[float, np.ndarray]:
         self.optimizer.zero_grad()
         with collector_paused():  # the step's graph has no cycles: see autograd
             outputs = [output_list(self.model(x)) for x in self.X[batch]]
@@ -55,19 +69,19 @@ class EagerEngine:
             objective.backward()
         return objective.data, output_numbers(outputs)
 
-    def step(self):
+    def step(self) -> None:
         self.optimizer.step()
 
-    def weights(self):
+    def weights(self) -> np.ndarray:
         return values_to_vector(self.optimizer.params)
 
-    def restore(self, weights):
+    def restore(self, weights: np.ndarray) -> None:
         vector_to_values(weights, self.optimizer.params)
 
-    def write_back(self):
+    def write_back(self) -> None:
         pass  # the model's Values are the weights already
 
-    def evaluate(self, X, rows):
+    def evaluate(self, X: np.ndarray, rows: ArrayLike) -> tuple[float, np.ndarray]:
         return evaluate_eagerly(self.model, self.loss, X, rows)
 
 
@@ -79,16 +93,17 @@ class TracedEngine:
 
     name = "traced"
 
-    def __init__(self, model, loss, X, rows, optimizer, l2=0.0):
+    def __init__(self, model: Module, loss: Loss, X: np.ndarray, rows: ArrayLike,
+                 optimizer: Optimizer, l2: float = 0.0) -> None:
         if not loss.traceable:
             raise TraceError(f"the loss {loss.name!r} has no traceable form")
         self.optimizer = optimizer
         self.samples = np.column_stack([X, rows])  # a sample's row: its inputs, its targets
         self.tape = trace_objective(model, loss, self.samples, X.shape[1], l2, optimizer.params)
         self.parameters = values_to_vector(optimizer.params)
-        self.gradient = None
+        self.gradient: np.ndarray | None = None
 
-    def forward_backward(self, batch):
+    def forward_backward(self, batch: np.ndarray) -> tuple[float, np.ndarray]:
         try:
             (objective, _, *outputs), self.gradient = self.tape.value_and_grad(
                 self.samples[batch], at=self.parameters)
@@ -97,24 +112,25 @@ class TracedEngine:
         # the mean as numpy's mean computes it, without its overhead; a row per sample
         return float(objective.sum()) / len(batch), np.array(outputs).T
 
-    def step(self):
+    def step(self) -> None:
         self.parameters = self.optimizer.update(self.parameters, self.gradient)
 
-    def weights(self):
+    def weights(self) -> np.ndarray:
         return self.parameters  # update() makes a new vector: this one stays as it is
 
-    def restore(self, weights):
+    def restore(self, weights: np.ndarray) -> None:
         self.parameters = weights
 
-    def write_back(self):
+    def write_back(self) -> None:
         vector_to_values(self.parameters, self.optimizer.params)
 
-    def evaluate(self, X, rows):
+    def evaluate(self, X: np.ndarray, rows: ArrayLike) -> tuple[float, np.ndarray]:
         _, data_loss, *outputs = self.tape.run(np.column_stack([X, rows]))
         return float(data_loss.sum()) / len(X), np.array(outputs).T
 
 
-def trace_objective(model, loss, samples, n_inputs, l2, trained):
+def trace_objective(model: Module, loss: Loss, samples: np.ndarray, n_inputs: int, l2: float,
+                    trained: Sequence[Value]) -> Tape:
     """A tape of one sample's objective (its term plus the penalty), its term alone and the
     model's outputs, whose gradient is taken with respect to `trained` (the optimizer's
     parameters); or TraceError."""
@@ -139,7 +155,7 @@ def trace_objective(model, loss, samples, n_inputs, l2, trained):
                          f"it trains eagerly") from error
 
 
-def named_by_row(error, rows):
+def named_by_row(error: E, rows: Sequence[int] | np.ndarray) -> E:
     """A tape's error about sample i of a batch, about row rows[i] of X instead (an error
     about no sample in particular, as it is)."""
     if getattr(error, "sample", None) is None:
@@ -147,7 +163,8 @@ def named_by_row(error, rows):
     return type(error)(f"X row {rows[error.sample]}: {error.detail}")
 
 
-def choose_engine(choice, model, loss, X, rows, optimizer, l2=0.0):
+def choose_engine(choice: str, model: Module, loss: Loss, X: np.ndarray, rows: ArrayLike,
+                  optimizer: Optimizer, l2: float = 0.0) -> EagerEngine | TracedEngine:
     """The engine fit runs: 'traced' (or TraceError), 'eager', or 'auto': traced where the
     model and loss allow it, else eager."""
     if choice != "eager":

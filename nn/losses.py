@@ -20,32 +20,45 @@ numbers, checked once before training on either engine) and how to read outputs 
     pseudo_huber = nn.Loss(pseudo_huber_term, "pseudo_huber")
     nn.fit(model, X, y, loss=pseudo_huber)
 """
+from __future__ import annotations
+
 import math
 from collections import namedtuple
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
+from typing import Any, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from autograd import Value, dot, logsumexp, total
 
 LOG_FLOOR = -100.0  # PyTorch clamps log(p) in binary cross-entropy at -100
 
+# One sample's term, (outputs, targets) -> Value: its outputs as a list of Values, its targets
+# as a list of numbers (of Values standing for them while tracing, hence Any).
+Term: TypeAlias = Callable[[list[Value], list[Any]], Value]
+# Outputs as numbers, one row per sample -> the class of each.
+Classify: TypeAlias = Callable[[ArrayLike], np.ndarray]
+# One sample's output, or its target, in a direct call: a number, or one per model output.
+PerSample: TypeAlias = Value | float | Sequence[Value | float]
 
-def output_list(output):
+
+def output_list(output: Value | list[Value] | tuple[Value, ...]) -> list[Value]:
     """A model's output for one sample as a list: a single Value (one output) becomes a list
     of one. Every part of nn reads outputs through this."""
     return list(output) if isinstance(output, (list, tuple)) else [output]
 
 
-def mean(values):
+def mean(values: Sequence[Value]) -> Value:
     """The mean of a list of Values (a single Value is its own mean: no extra nodes)."""
     return values[0] if len(values) == 1 else total(values) * (1.0 / len(values))
 
 
-def threshold(at):
+def threshold(at: float) -> Classify:
     """A loss's `classify`: one output is class 1 above `at`, else 0; of several outputs, the
     largest is the class. Takes the outputs as numbers, one row per sample."""
-    def classify(outputs):
+    def classify(outputs: ArrayLike) -> np.ndarray:
         outputs = np.asarray(outputs, dtype=float)
         outputs = outputs.reshape(len(outputs), -1)  # a flat list: one output per sample
         if outputs.shape[1] > 1:
@@ -71,7 +84,8 @@ class Loss:
         log p by looking at p): nn.fit then trains it eagerly.
     """
 
-    def __init__(self, term, name=None, targets="numbers", classify=None, traceable=True):
+    def __init__(self, term: Term, name: str | None = None, targets: str = "numbers",
+                 classify: Classify | None = None, traceable: bool = True) -> None:
         if not callable(term):
             raise TypeError(f"a Loss is made from a term, a function (outputs, targets) -> "
                             f"Value; got {type(term).__name__}")
@@ -88,10 +102,10 @@ class Loss:
         self.traceable = bool(traceable)
         self.__doc__ = getattr(term, "__doc__", None)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<nn.Loss {self.name}>"
 
-    def term(self, outputs, targets):
+    def term(self, outputs: list[Value], targets: list[Any]) -> Value:
         """One sample's share of the loss: its outputs (a list) against its targets (a row)."""
         value = self.function(outputs, targets)
         if not isinstance(value, Value):
@@ -99,12 +113,12 @@ class Loss:
                             f"got {type(value).__name__}")
         return value
 
-    def batch(self, outputs, rows):
+    def batch(self, outputs: Sequence[list[Value]], rows: Sequence[list[Any]]) -> Value:
         """The loss of a batch: the mean of the terms, from the outputs as lists (output_list)
         and the targets as rows of numbers (read already, by encode)."""
         return mean([self.term(out, row) for out, row in zip(outputs, rows)])
 
-    def __call__(self, outputs, targets):
+    def __call__(self, outputs: Iterable[PerSample], targets: Iterable[PerSample]) -> Value:
         """The mean loss over a batch: one output (a Value, or a list of Values for several)
         and one target per sample, as this loss takes them (for 'signs' -1 or +1, for
         'classes' integer labels, otherwise a number or a list of numbers per output)."""
@@ -119,7 +133,7 @@ class Loss:
         return self.batch(outputs, [read(t, len(out), self.name)
                                     for out, t in zip(outputs, targets)])
 
-    def encode(self, y, width):
+    def encode(self, y: ArrayLike, width: int) -> np.ndarray:
         """A whole set of targets (what nn.fit is given) for a model with `width` outputs, as
         one row of numbers per sample (a float array), checked: a ValueError names the first
         target this loss cannot read."""
@@ -148,7 +162,7 @@ class _WholeBatchFunction(Loss):
         return value
 
 
-def as_loss(loss):
+def as_loss(loss: Loss | str | Callable[[Any, Any], Value]) -> Loss:
     """The Loss that `loss` names: a Loss itself, a name from LOSSES, or a function
     (outputs, targets) -> Value over a whole batch (trained eagerly)."""
     if isinstance(loss, Loss):
@@ -162,7 +176,7 @@ def as_loss(loss):
 
 # ---- reading targets: a whole set for nn.fit (encode), or one at a time in a direct call ----
 
-def target_numbers(y, who):
+def target_numbers(y: ArrayLike, who: str) -> np.ndarray:
     """y as a float array, refusing what is not a finite number (strings, None, NaN, inf)."""
     try:
         array = np.asarray(y)
@@ -304,12 +318,12 @@ TARGETS = {
 
 # ---- the losses ----
 
-def mse_term(outputs, targets):
+def mse_term(outputs: Sequence[Value], targets: Sequence[Value | float]) -> Value:
     """Mean squared error: mean (output − target)² (torch's mse_loss)."""
     return mean([(o - t) ** 2 for o, t in zip(outputs, targets)])
 
 
-def mae_term(outputs, targets):
+def mae_term(outputs: Sequence[Value], targets: Sequence[Value | float]) -> Value:
     """Mean absolute error: mean |output − target| (torch's l1_loss)."""
     return mean([abs(o - t) for o, t in zip(outputs, targets)])
 
@@ -319,7 +333,7 @@ def _clamped_log(p):
     return p.log() if p.data > math.exp(LOG_FLOOR) else Value(LOG_FLOOR)
 
 
-def bce_term(probabilities, targets):
+def bce_term(probabilities: Sequence[Value], targets: Sequence[Value | float]) -> Value:
     """−mean [t·log p + (1 − t)·log(1 − p)] for probabilities p in [0, 1] (a sigmoid output)
     and targets t in [0, 1] (torch's binary_cross_entropy, log clamped at -100 likewise)."""
     for p in probabilities:
@@ -330,20 +344,20 @@ def bce_term(probabilities, targets):
                  for p, t in zip(probabilities, targets)])
 
 
-def bce_with_logits_term(logits, targets):
+def bce_with_logits_term(logits: Sequence[Value], targets: Sequence[Value | float]) -> Value:
     """Binary cross-entropy from a raw score z: mean [softplus(z) − t·z], the stable form of
     −[t·log σ(z) + (1 − t)·log(1 − σ(z))] for any z (torch's binary_cross_entropy_with_logits)."""
     return mean([z.softplus() - t * z for z, t in zip(logits, targets)])
 
 
-def cross_entropy_term(logits, one_hot):
+def cross_entropy_term(logits: Sequence[Value], one_hot: Sequence[Value | float]) -> Value:
     """Softmax cross-entropy from raw scores: log Σ_j e^{z_j} − z_label, by autograd's
     logsumexp, which never overflows (torch's cross_entropy). The label comes as a one-hot
     row, so that picking z_label is a dot product, not a branch."""
     return logsumexp(logits) - dot(one_hot, logits)
 
 
-def hinge_term(scores, targets):
+def hinge_term(scores: Sequence[Value], targets: Sequence[Value | float]) -> Value:
     """The SVM max-margin loss of micrograd's demo: mean relu(1 − t·s), targets ±1."""
     return mean([(1 - t * s).relu() for s, t in zip(scores, targets)])
 
@@ -358,12 +372,12 @@ cross_entropy = Loss(cross_entropy_term, "cross_entropy", targets="classes")
 hinge = Loss(hinge_term, "hinge", targets="signs", classify=threshold(0.0))
 
 
-def l2(parameters, alpha=1e-4):
+def l2(parameters: Iterable[Value], alpha: float = 1e-4) -> Value:
     """The L2 penalty alpha · Σ p² (micrograd's regularisation), added to a loss."""
     return alpha * total([p * p for p in parameters])
 
 
-LOSSES = {
+LOSSES: dict[str, Loss] = {
     "mse": mse,
     "mae": mae,
     "bce": binary_cross_entropy,

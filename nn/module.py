@@ -5,16 +5,30 @@ Loading never runs code from the file (no pickle), reads only a regular file of 
 the size of the architecture before building it and everything else before touching the model;
 writing goes to a temporary file that replaces the old one only when complete.
 """
+from __future__ import annotations
+
 import errno
 import json
 import math
 import numbers
 import os
 import stat
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
 
 from autograd import Value, write_atomically
+
+if TYPE_CHECKING:
+    from .losses import Loss
+
+# One sample's inputs, as a module takes them: a list (or a numpy row) of numbers or Values;
+# a single number or Value for one input.
+Sample: TypeAlias = Value | float | Iterable[Value | float]
+# Where a model file is.
+FilePath: TypeAlias = str | os.PathLike[str]
+M = TypeVar("M", bound="Module")  # a Module of one's own class, as load and from_file return
 
 FORMAT = "chainrule-model"
 VERSION = 1
@@ -47,22 +61,24 @@ class Module:
     which `save` writes and `load` checks; `from_file` needs `parameter_count` too.
     """
 
-    def __init_subclass__(cls, **kwargs):
+    trained_loss: Loss  # set by nn.fit: how predict() and evaluate() read the outputs
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # A subclass's own forward is what calling it runs, even below a module (Neuron, Layer,
         # MLP) whose __call__ is written out for speed.
         if "forward" in vars(cls) and "__call__" not in vars(cls):
             cls.__call__ = Module.__call__
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self.forward(*args, **kwargs)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The module's output; a subclass defines it (calling the module runs it)."""
         raise NotImplementedError(f"{type(self).__name__} defines no forward(): a Module "
                                   f"subclass computes its output in forward(self, x)")
 
-    def named_members(self):
+    def named_members(self) -> Iterator[tuple[str, Value | Module]]:
         """(name, item) for each Value and sub-module this module holds directly, in the order
         of assignment: attributes, and the items of lists, tuples and dicts in them (named
         "attribute.index" or "attribute.key"). Attributes whose names begin with "_" are
@@ -71,7 +87,7 @@ class Module:
             if not name.startswith("_"):
                 yield from _members(name, item, 0)
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """(name, module) for each sub-module held directly."""
         seen = set()
         for name, item in self.named_members():
@@ -79,10 +95,10 @@ class Module:
                 seen.add(id(item))
                 yield name, item
 
-    def children(self):
+    def children(self) -> list[Module]:
         return [module for _, module in self.named_children()]
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """(name, module) for this module ("") and every module inside it, depth first."""
         seen = set()
         stack = [(prefix, self)]
@@ -96,10 +112,10 @@ class Module:
                      for child, m in module.named_children()]
             stack.extend(reversed(inner))
 
-    def modules(self):
+    def modules(self) -> list[Module]:
         return [module for _, module in self.named_modules()]
 
-    def named_parameters(self):
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """(name, Value) pairs in a fixed order: the Values held directly and those of the
         sub-modules, each once."""
         named, seen = [], set()
@@ -112,19 +128,19 @@ class Module:
                     named.append((full, p))
         return named
 
-    def parameters(self):
+    def parameters(self) -> list[Value]:
         return [p for _, p in self.named_parameters()]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Set every parameter's `.grad` to 0 (backward() accumulates; see autograd)."""
         for p in self.parameters():
             p.grad = 0.0
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """What repr shows between the parentheses besides the sub-modules (PyTorch's hook)."""
         return ""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         """PyTorch's form: the class, then each sub-module, indented, by name."""
         children = list(self.named_children())
         if not children:
@@ -133,15 +149,15 @@ class Module:
                  for name, module in children]
         return f"{type(self).__name__}(\n" + "\n".join(lines) + "\n)"
 
-    def config(self):
+    def config(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this module's architecture."""
         return {}
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, float]:
         """{parameter name: float}, in parameter order."""
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict[str, float]) -> None:
         """Set every parameter from {name: number}: any real number but a bool (floats, ints,
         numpy scalars), finite and within a float's range. The names must match exactly;
         nothing is changed unless everything checks out."""
@@ -159,7 +175,7 @@ class Module:
         for name, p in params.items():
             p.data = values[name]
 
-    def to_torch(self):
+    def to_torch(self) -> Any:  # a torch.nn.Module (torch is optional)
         """This model as a torch.nn.Module in float64, computing the same outputs from copies
         of the same parameters; `nn.from_torch` reads one back. Linear, Sequential and the
         activation modules become their torch namesakes; an MLP, a Layer or a Neuron a torch
@@ -170,12 +186,12 @@ class Module:
         return to_torch(self)
 
     @classmethod
-    def from_config(cls, **config):
+    def from_config(cls: type[M], **config: Any) -> M:
         """The module `config` describes: `cls(**config)` unless a module builds otherwise."""
         return cls(**config)
 
     @classmethod
-    def parameter_count(cls, **config):
+    def parameter_count(cls, **config: Any) -> int:
         """How many parameters `cls(**config)` has, found without building it. `from_file`
         needs it, so that a small file cannot make it build something enormous."""
         raise NotImplementedError(f"{cls.__name__} does not say how many parameters a config "
@@ -183,7 +199,7 @@ class Module:
 
     # -- files --
 
-    def save(self, path):
+    def save(self, path: FilePath) -> None:
         """Write the architecture and parameters to `path` as JSON, atomically. A path that
         cannot be written (a folder, a missing folder) raises an OSError naming it."""
         for name, value in self.state_dict().items():
@@ -197,7 +213,7 @@ class Module:
                              f"than a model file may ({MAX_NESTING} levels)")
         write_atomically(path, json.dumps(document, indent=1))
 
-    def load(self, path):
+    def load(self: M, path: FilePath) -> M:
         """Set this model's parameters from a file written by `save` for the same architecture.
 
         A missing, truncated, corrupted or mismatched file raises ModelFileError (or
@@ -213,7 +229,7 @@ class Module:
         return self
 
     @classmethod
-    def from_file(cls, path):
+    def from_file(cls: type[M], path: FilePath) -> M:
         """Rebuild a model, architecture and parameters, from a file written by `save`."""
         document = read_model_file(path)
         if document["class"] != cls.__name__:
@@ -246,7 +262,7 @@ def _members(name, item, depth):
                     yield from _members(f"{name}.{key}", inner, depth + 1)
 
 
-def read_model_file(path):
+def read_model_file(path: FilePath) -> dict[str, Any]:
     """The checked JSON document of a model file.
 
     Anything that is not one (not a regular file, too big, not UTF-8, not JSON, nested too
@@ -419,7 +435,7 @@ def _shown(value, limit=80):
         return f"<a {type(value).__name__}>"
 
 
-def clipped(text, limit=200):
+def clipped(text: str, limit: int = 200) -> str:
     """text, cut to `limit` characters and "..." if longer (a message stays one short line)."""
     return text if len(text) <= limit else text[:limit] + "..."
 
@@ -429,7 +445,7 @@ def _some(names):
     return f"[{shown}{', ...' if len(names) > 5 else ''}]"
 
 
-def as_inputs(x, expected, who):
+def as_inputs(x: Sample, expected: int, who: str) -> list[Value | float]:
     """A sample as a list of numbers or Values, checked to have `expected` entries."""
     if isinstance(x, (numbers.Real, Value)) or getattr(x, "ndim", None) == 0:
         x = [x]

@@ -6,16 +6,21 @@ written once, on numpy vectors of all the parameters at once: `step()` reads the
 vectors and writes the result back, and `update(parameters, gradient)` is the same step for a
 training loop that keeps its parameters in one vector (`nn.fit` on the traced engine).
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Iterable
 from numbers import Integral, Real
+from typing import Literal, overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from autograd import Value, values_to_vector, vector_to_values
 
 
 class Optimizer:
-    def __init__(self, params, lr):
+    def __init__(self, params: Iterable[Value], lr: float) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimizer got no parameters (an empty list)")
@@ -28,17 +33,17 @@ class Optimizer:
                              "two layers?): give each Value once")
         self.lr = finite_number(lr, "the learning rate", low=0, low_included=False)
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
 
-    def step(self):
+    def step(self) -> None:
         """Move every parameter's `.data` one step against its `.grad`."""
         gradient = np.fromiter((p.grad for p in self.params), dtype=float,
                                count=len(self.params))
         vector_to_values(self.update(values_to_vector(self.params), gradient), self.params)
 
-    def update(self, parameters, gradient):
+    def update(self, parameters: ArrayLike, gradient: ArrayLike) -> np.ndarray:
         """The parameters after one step, as a new vector: `parameters` and `gradient` are
         numpy vectors in the order of `self.params`. The optimizer's own state (momentum,
         running averages) advances as with step()."""
@@ -76,8 +81,9 @@ class Optimizer:
 class SGD(Optimizer):
     """w ← w − lr·g, with optional momentum (heavy ball or Nesterov) and weight decay."""
 
-    def __init__(self, params, lr, momentum=0.0, dampening=0.0, nesterov=False,
-                 weight_decay=0.0):
+    def __init__(self, params: Iterable[Value], lr: float, momentum: float = 0.0,
+                 dampening: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         momentum = finite_number(momentum, "SGD's momentum", low=0)
         dampening = finite_number(dampening, "SGD's dampening", low=0, high=1)
@@ -86,7 +92,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum needs momentum > 0 and dampening 0")
         self.momentum, self.dampening = momentum, dampening
         self.nesterov, self.weight_decay = bool(nesterov), weight_decay
-        self.velocity = None  # the momentum buffer, from the first step on
+        self.velocity: np.ndarray | None = None  # the momentum buffer, from the first step on
 
     _state = ("velocity",)
 
@@ -109,7 +115,9 @@ class Adam(Optimizer):
 
     decoupled = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam's betas are a pair of numbers in [0, 1), got {betas!r}")
@@ -142,14 +150,17 @@ class AdamW(Adam):
 
     decoupled = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    def __init__(self, params: Iterable[Value], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2) -> None:
         super().__init__(params, lr, betas, eps, weight_decay)
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
 
 
-def finite_number(value, name, low=None, high=None, low_included=True, high_included=True):
+def finite_number(value: object, name: str, low: float | None = None, high: float | None = None,
+                  low_included: bool = True, high_included: bool = True) -> float:
     """A finite real number within the bounds given, as a float; else a ValueError naming it."""
     ok = not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
     ok = ok and (low is None or value > low or (low_included and value == low))
@@ -165,7 +176,13 @@ def finite_number(value, name, low=None, high=None, low_included=True, high_incl
     return float(value)
 
 
-def whole_number(value, name, allow_none=False):
+@overload
+def whole_number(value: object, name: str, allow_none: Literal[False] = ...) -> int: ...
+@overload
+def whole_number(value: object, name: str, allow_none: bool) -> int | None: ...
+
+
+def whole_number(value: object, name: str, allow_none: bool = False) -> int | None:
     """A whole number >= 1 (numpy's too, not a bool), as an int; None too if allowed."""
     if value is None and allow_none:
         return None
@@ -178,7 +195,7 @@ def whole_number(value, name, allow_none=False):
 # ---- learning-rate schedules: call .step() once per epoch, after the optimizer's steps ----
 
 class Schedule:
-    def __init__(self, optimizer):
+    def __init__(self, optimizer: Optimizer) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"a schedule takes an optimizer from nn.optim, got "
                             f"{type(optimizer).__name__}")
@@ -186,23 +203,23 @@ class Schedule:
         self.base_lr = optimizer.lr
         self.epoch = 0
 
-    def step(self):
+    def step(self) -> None:
         self.epoch += 1
         self.optimizer.lr = self.lr_at(self.epoch)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         raise NotImplementedError
 
 
 class StepLR(Schedule):
     """Multiply the learning rate by gamma every step_size epochs."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1) -> None:
         super().__init__(optimizer)
         self.step_size = whole_number(step_size, "StepLR's step_size")
         self.gamma = finite_number(gamma, "StepLR's gamma", low=0, low_included=False)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self.base_lr * self.gamma ** (epoch // self.step_size)
 
 
@@ -210,7 +227,8 @@ class LinearLR(Schedule):
     """Scale the learning rate linearly from start_factor to end_factor over total_iters epochs
     (micrograd's demo: 1.0 → 0.1 over 100 steps)."""
 
-    def __init__(self, optimizer, start_factor=1 / 3, end_factor=1.0, total_iters=5):
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1 / 3, end_factor: float = 1.0,
+                 total_iters: int = 5) -> None:
         super().__init__(optimizer)
         # as torch: the rate stays positive at the start and never goes negative
         self.start_factor = finite_number(start_factor, "LinearLR's start_factor", low=0, high=1,
@@ -219,7 +237,7 @@ class LinearLR(Schedule):
         self.total_iters = whole_number(total_iters, "LinearLR's total_iters")
         optimizer.lr = self.lr_at(0)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         progress = min(epoch, self.total_iters) / self.total_iters
         return self.base_lr * (self.start_factor + (self.end_factor - self.start_factor) * progress)
 
@@ -227,11 +245,11 @@ class LinearLR(Schedule):
 class CosineAnnealingLR(Schedule):
     """Follow half a cosine from the base rate down to eta_min over T_max epochs."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0) -> None:
         super().__init__(optimizer)
         self.T_max = whole_number(T_max, "CosineAnnealingLR's T_max")
         self.eta_min = finite_number(eta_min, "CosineAnnealingLR's eta_min", low=0)
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         return self.eta_min + (self.base_lr - self.eta_min) * \
             (1 + math.cos(math.pi * epoch / self.T_max)) / 2

@@ -3,19 +3,32 @@
 `fit` does for any model and loss what micrograd's demo writes by hand, with minibatches,
 shuffling, a progress bar, metrics, validation and a History that can plot itself.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from autograd import Value, no_grad
 
 from .engines import choose_engine, evaluate_eagerly, output_numbers
-from .losses import as_loss, output_list
-from .module import clipped
-from .optim import OPTIMIZERS, Optimizer, finite_number, whole_number
+from .losses import Loss, as_loss, output_list
+from .module import Module, clipped
+from .optim import OPTIMIZERS, Optimizer, Schedule, finite_number, whole_number
+
+# A metric: (predicted classes, true classes) -> a number, recorded under its __name__.
+Metric: TypeAlias = Callable[[list[Any], list[Any]], float]
+# What fit and evaluate take as metrics=: one, several, or {name: metric}.
+Metrics: TypeAlias = Metric | Iterable[Metric] | dict[str, Metric]
+# What fit, predict and evaluate take as loss=: a name from nn.losses.LOSSES, a Loss, or a
+# function (outputs, targets) -> Value over a whole batch.
+LossLike: TypeAlias = str | Loss | Callable[[Any, Any], Value]
 
 
-def accuracy(predicted, classes):
+def accuracy(predicted: ArrayLike, classes: ArrayLike) -> float:
     """The fraction of samples whose predicted class is the true one."""
     predicted, classes = np.ravel(predicted), np.ravel(classes)
     if len(predicted) != len(classes):
@@ -23,14 +36,16 @@ def accuracy(predicted, classes):
     return float(np.mean(predicted == classes))
 
 
-class History(dict):
+class History(dict[str, list[float]]):
     """Per-epoch lists: 'loss' and each metric, with 'val_' versions when validating."""
 
+    engine: str  # the engine that trained: "traced" or "eager" (set by fit)
+
     @property
-    def epochs(self):
+    def epochs(self) -> int:
         return len(self.get("loss", []))
 
-    def plot(self, ax=None):
+    def plot(self, ax: Any = None) -> Any:  # matplotlib's Axes and Figure (it is optional)
         """Loss (and accuracy, when recorded) per epoch; returns the matplotlib Figure."""
         plt = _pyplot()
         metrics = [key for key in self if key != "loss" and not key.startswith("val_")]
@@ -52,7 +67,7 @@ class History(dict):
         figure.tight_layout()
         return figure
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         last = ", ".join(f"{key} {values[-1]:.4g}" for key, values in self.items() if values)
         return f"History({self.epochs} epochs; last: {last})"
 
@@ -172,9 +187,12 @@ class _Diverged(Exception):
     """Raised inside the loop; fit turns it into one short FloatingPointError."""
 
 
-def fit(model, X, y, loss="mse", optimizer="sgd", lr=0.1, epochs=100, batch_size=None,
-        shuffle=True, seed=0, metrics=(accuracy,), validation=None, l2=0.0, schedule=None,
-        progress=True, engine="auto"):
+def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
+        optimizer: str | Optimizer = "sgd", lr: float = 0.1, epochs: int = 100,
+        batch_size: int | None = None, shuffle: bool = True, seed: int | None = 0,
+        metrics: Metrics = (accuracy,), validation: tuple[ArrayLike, ArrayLike] | None = None,
+        l2: float = 0.0, schedule: Callable[[Optimizer], Schedule] | None = None,
+        progress: bool = True, engine: Literal["auto", "traced", "eager"] = "auto") -> History:
     """Train `model` on samples X (rows) with targets y by gradient descent; return a History.
 
     loss: a name ('mse', 'mae', 'bce', 'bce_logits', 'cross_entropy', 'hinge'), a loss from
@@ -320,7 +338,7 @@ def _progress(epochs, progress):
 
 
 @no_grad()
-def outputs(model, X):
+def outputs(model: Module, X: ArrayLike) -> list[float] | list[list[float]]:
     """The model's raw outputs for every row of X, as floats (lists for several outputs)."""
     X, _ = _check_data(X)
     result = []
@@ -343,7 +361,7 @@ def _trained_loss(model, loss, who):
 
 
 @no_grad()
-def predict(model, X, loss=None):
+def predict(model: Module, X: ArrayLike, loss: LossLike | None = None) -> np.ndarray:
     """The predicted class of every row of X, as the loss reads an output: by default the loss
     fit() trained the model with. Without either, several outputs are read by their largest
     (as every loss reads them); one output needs the loss (the threshold differs)."""
@@ -354,7 +372,8 @@ def predict(model, X, loss=None):
     return _trained_loss(model, loss, "predict").classify(numbers)
 
 
-def evaluate(model, X, y, loss=None, metrics=(accuracy,)):
+def evaluate(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike | None = None,
+             metrics: Metrics = (accuracy,)) -> dict[str, float]:
     """{'loss': ..., metric name: ...} over X, y, without recording a graph (by default with
     the loss fit() trained the model with)."""
     X, y = _check_data(X, y)

@@ -35,6 +35,11 @@ MISUSES = {
                                 "g: Value = grad(Value(1.0), [Value(2.0)])\n",
     "exp of a float is a float": "from autograd import exp\nv: str = exp(1.0)\n",
     "data is a float": "from autograd import Value\nv: str = Value(1.0).data\n",
+    "fit returns a History": "import nn\nX, y = nn.data.xor()\n"
+                             "h: str = nn.fit(nn.MLP(2, [1]), X, y)\n",
+    "an optimizer takes Values": "import nn\nnn.optim.SGD([1.0, 2.0], lr=0.1)\n",
+    "several outputs are a list": "import nn\nfrom autograd import Value\n"
+                                  "v: Value = nn.MLP(2, [4, 3])([1.0, 2.0])\n",
 }
 
 
