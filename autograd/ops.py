@@ -60,7 +60,7 @@ class Rule:
     `partials(inputs, out)` (a list, or a stacked array when batched)."""
 
     __slots__ = ("name", "value", "partials", "derivative", "check", "variadic", "shows",
-                 "layer", "key", "by_hand")
+                 "layer", "key", "by_hand", "closure")
 
     def __init__(self, name, value, partials=None, check=None, variadic=False, shows=None,
                  derivative=None, key=None):
@@ -78,6 +78,7 @@ class Rule:
         self.layer = None  # optional: a faster batched evaluation (see DOT)
         self.key = key  # its entry in TABLE (set by `entry`, or by a family's maker)
         self.by_hand = False  # True for micrograd-style nodes: see `written_by_hand`
+        self.closure = None  # such a node's `_backward` closure, if it was given one
 
     def describe(self, xs):
         """This operation on the numbers xs as a message shows it: '2.0 * 3.0', 'exp(1000.0)';
@@ -110,15 +111,16 @@ class Rule:
         return f"Rule({self.name!r})"
 
 
-@functools.lru_cache(maxsize=1024)
-def written_by_hand(name):
-    """The rule of a node built micrograd's way, `Value(data, (x, y), 'name')`, whose derivative
-    is the `_backward` closure assigned to that node (or nothing: then no gradient flows, as in
-    micrograd). Not a table entry: the closure runs on floats only, so such a node has no
-    higher derivatives and no batched replay. Variadic, so that the walks' common one- and
-    two-input paths never meet it."""
+def written_by_hand(name, closure=None):
+    """The rule of a node built micrograd's way, `Value(data, (x, y), 'name')`, or of any node
+    given a `_backward` closure: its derivative is that closure, which adds into the parents'
+    .grad (with none, no gradient flows, as in micrograd). Not a table entry: the closure runs
+    on floats only, so such a node has no higher derivatives and no batched replay. Variadic,
+    so that the walks' common one- and two-input paths never meet it. One per node, since it
+    holds that node's closure."""
     rule = Rule(name, None, variadic=True)
     rule.by_hand = True
+    rule.closure = closure
     return rule
 
 
@@ -324,11 +326,12 @@ def _applied(rule, x, name, *numbers):
         return rule.value(x)
     if isinstance(x, Real) and not isinstance(x, bool):  # numpy's scalars too
         return rule.on_float(_as_number(x, name))
-    method = getattr(x, name, None)  # a Value records the operation
+    method = getattr(type(x), name, None)  # a Value records the operation (the class's
+    # method: an attribute of the same name set on one Value does not stand in for it)
     if method is None:
         raise TypeError(f"{name}() takes a number, a Value or a numpy array, got "
                         f"{type(x).__name__}")
-    return method(*numbers)
+    return method(x, *numbers)
 
 
 # ---- powers ----

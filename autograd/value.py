@@ -20,7 +20,7 @@ from math import isfinite, isinf
 import numpy as np
 
 from . import ops
-from .walk import data_of, float_gradients, local_derivatives
+from .walk import data_of, float_gradients, grad_lock, local_derivatives
 
 Function = TypeVar("Function", bound=Callable[..., Any])  # a function, kept as it is typed
 
@@ -164,6 +164,8 @@ def _checked_op(op):
 
 def _checked_children(children):
     """micrograd's `_children`: the Values a hand-built node was computed from, in order."""
+    if type(children) is tuple and not children:
+        return children  # Value(data): a leaf, the common case
     if isinstance(children, str):
         raise TypeError(f"Value(data, _children): the second argument is the Values this one "
                         f"was computed from, as in micrograd (a tuple); to name a Value write "
@@ -243,18 +245,16 @@ class Value:
         self.label = _checked_label(label)
         self.rule = None  # the operation that made this Value (None for a leaf)
         self.parents = ()  # the inputs of that operation, in order (empty for a leaf)
-        if _children or _op:
+        children = _checked_children(_children)
+        if children or _op:
             self.rule = ops.written_by_hand(_checked_op(_op))
             if _grad_enabled.get():
-                self.parents = _checked_children(_children)
+                self.parents = children
 
-    def _backward(self) -> None:
+    def _step(self) -> None:
         """micrograd's step for this node alone: add its .grad times ∂self/∂parent to each
-        parent's .grad (nothing for a leaf). Calling it on every node from the output back,
-        after `output.grad = 1.0`, is the backward pass written out by hand.
-
-        A node built as Value(data, children, op) takes a closure assigned in its place,
-        `out._backward = function`, as in micrograd: backward() and grad() run that closure."""
+        parent's .grad (nothing for a leaf). What `node._backward()` does unless the node was
+        given a closure of its own."""
         rule = self.rule
         if rule is None or rule.by_hand:
             return  # a leaf, or a hand-built node given no closure: nothing flows back
@@ -262,6 +262,28 @@ class Value:
         locals_ = local_derivatives(rule, list(map(data_of, parents)), self.data)
         for parent, local in zip(parents, locals_):
             parent.grad += local * self.grad
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: `node._backward()` adds the node's .grad times
+        ∂node/∂parent to each parent's .grad. Calling it on every node from the output back,
+        after `output.grad = 1.0`, is the backward pass written out by hand, as in micrograd's
+        lecture.
+
+        Assign a closure in its place, `out._backward = function`, as micrograd's operations
+        do: backward() and grad() then run micrograd's own walk over that graph, calling it."""
+        rule = self.rule
+        if rule is not None and rule.closure is not None:
+            return rule.closure
+        return self._step
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        if not callable(closure):
+            raise TypeError(f"{self!r}._backward = {_shortened(repr(closure))}: a node's "
+                            f"_backward is a function of no arguments that adds into its "
+                            f"children's .grad, as in micrograd")
+        self.rule = ops.written_by_hand(self.op, closure)
 
     @property
     def op(self) -> str:
@@ -374,8 +396,10 @@ class Value:
         gradients again (exactly twice the first). Set `.grad = 0` (or use a module's
         `zero_grad()`) before each new pass.
         """
-        for node, gradient in float_gradients(require_value(self, "backward")).items():
-            node.grad += gradient
+        gradients = float_gradients(require_value(self, "backward"))
+        with grad_lock:
+            for node, gradient in gradients.items():
+                node.grad += gradient
 
     def detach(self) -> Value:
         """The same number as a new leaf: nothing flows back through it."""

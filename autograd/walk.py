@@ -11,10 +11,17 @@ import contextlib
 from collections.abc import Iterator
 import gc
 import math
+import numbers
 import sys
+import threading
 from operator import attrgetter
 
 data_of = attrgetter("data")
+
+# Held while .grad is written: by Value.backward() as it adds its gradients, and by the walk
+# over micrograd-style closures, which works in .grad itself. So threads sharing leaves do not
+# see each other's half-made sums.
+grad_lock = threading.RLock()
 
 
 def depth_first(root, seen):
@@ -62,13 +69,20 @@ def float_gradients(output):
     with collector_paused():
         gradients = {}
         order = depth_first(output, gradients)
-        return _walk(output, order, gradients)
+        walked = _walk(output, order, gradients)
+        if walked is not None:
+            _check_finite(walked)
+            return walked
+        walked = closures_walk(output, order)  # a node with a closure, which writes .grad
+        _check_finite(walked, by_closures=True)
+        return walked
 
 
 def _walk(output, order, gradients):
     """The walk of backward.chain_rule_steps on plain floats, written out for speed: the hot
     loop of every backward() (tests/test_chain_rule_steps.py checks that they agree).
-    `gradients` holds every node of `order`, at 0.0."""
+    `gradients` holds every node of `order`, at 0.0. None if it meets a node with a closure
+    (see closures_walk)."""
     gradients[output] = 1.0
     node = output
     try:
@@ -79,8 +93,7 @@ def _walk(output, order, gradients):
             rule, upstream = node.rule, gradients[node]
             if rule.variadic:
                 if rule.by_hand:
-                    run_closure(node, gradients)
-                    continue
+                    return None
                 locals_ = rule.partials(list(map(data_of, parents)), node.data)
                 for parent, local in zip(parents, locals_):
                     gradients[parent] += local * upstream
@@ -94,45 +107,48 @@ def _walk(output, order, gradients):
                 gradients[a] += rule.derivative(a.data, node.data) * upstream
     except (ZeroDivisionError, OverflowError) as error:
         raise infinite_slope(node.rule, [p.data for p in node.parents], error) from None
-    _check_finite(gradients)
     return gradients
 
 
-def run_closure(node, gradients):
-    """Run the `_backward` closure of a node built micrograd's way, inside a walk whose running
-    sums are `gradients` ({node: d output / d node so far}, every parent present).
-
-    The closure reads the node's .grad and adds into its parents' .grad, so while it runs
-    those hold the walk's sums (an `=` written for `+=` then does what it does in micrograd);
-    the new sums are read back and every .grad is put back as it was."""
-    closure = node._backward
-    if getattr(closure, "__self__", None) is node:
-        return  # no closure assigned (this is the class's method): nothing flows, as micrograd
-    touched = [node, *dict.fromkeys(node.parents)]  # each parent once, as micrograd's set
-    saved = [v.grad for v in touched]
-    try:
-        for v in touched:
-            v.grad = gradients[v]
-        closure()
-        for parent in touched[1:]:
-            gradients[parent] = parent.grad
-    finally:
-        for v, grad in zip(touched, saved):
-            v.grad = grad
+def closures_walk(output, order):
+    """{node: d output / d node} for a graph with nodes built micrograd's way, by micrograd's own
+    walk: their closures add into .grad directly (and may write to any node, or use `=` for
+    `+=`), so the walk runs in .grad itself: every .grad set aside and zeroed, output.grad = 1,
+    node._backward() on each node from the output back, the sums read off, and every .grad put
+    back as it was. One such walk at a time (grad_lock)."""
+    with grad_lock:
+        saved = [node.grad for node in order]
+        try:
+            for node in order:
+                node.grad = 0.0
+            output.grad = 1.0
+            for node in reversed(order):
+                node._backward()
+            return {node: node.grad for node in order}
+        finally:
+            for node, grad in zip(order, saved):
+                node.grad = grad
 
 
 def closure_derivatives(node):
-    """∂node/∂parent for each parent of a node built micrograd's way, found by running its
-    closure once with the node's gradient 1 (the whole derivative goes to the first of
-    parents that repeat). Floats only: a closure computes on numbers."""
-    gradients = dict.fromkeys(node.parents, 0.0)
-    gradients[node] = 1.0
-    run_closure(node, gradients)
-    seen = set()
+    """∂node/∂parent for each parent of a node with a closure, found by running the closure once
+    with the node's gradient 1 and its parents' at 0 (a parent that repeats gets the whole
+    derivative at its first place). Floats only: a closure computes on numbers."""
+    parents = list(dict.fromkeys(node.parents))
+    with grad_lock:
+        saved = [v.grad for v in (node, *parents)]
+        try:
+            for parent in parents:
+                parent.grad = 0.0
+            node.grad = 1.0
+            node._backward()
+            found = {parent: parent.grad for parent in parents}
+        finally:
+            for v, grad in zip((node, *parents), saved):
+                v.grad = grad
     derivatives = []
     for parent in node.parents:
-        derivatives.append(0.0 if parent in seen else gradients[parent])
-        seen.add(parent)
+        derivatives.append(found.pop(parent, 0.0))  # 0 where a parent comes again
     return derivatives
 
 
@@ -158,16 +174,26 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _check_finite(gradients):
-    """Finite data must not give an infinite or NaN gradient without a word."""
+def _check_finite(gradients, by_closures=False):
+    """Finite data must not give an infinite or NaN gradient without a word. After a walk of
+    closures (by_closures), each gradient must also be a number, as a closure left it."""
+    if by_closures:
+        for node, g in gradients.items():
+            if not isinstance(g, numbers.Real):
+                raise TypeError(f"after the _backward closures ran, the .grad of {_named(node)} "
+                                f"is {type(g).__name__}: {g!r}"[:300] + ": a closure adds "
+                                "numbers into .grad")
+            gradients[node] = float(g)
     if math.isfinite(sum(gradients.values())):
         return  # a sum is finite only if every term is (inf and NaN never cancel out)
     bad = next((node for node, g in gradients.items() if not math.isfinite(g)), None)
     if bad is None or not all(math.isfinite(node.data) for node in gradients):
         return  # all finite, or the data itself holds inf/NaN: IEEE arithmetic applies
-    name = repr(bad.label) if bad.label else f"the {bad.op or 'leaf'} node"
-    raise OverflowError(
-        f"the gradient with respect to {name} (data {bad.data!r}) is {gradients[bad]!r}: "
-        f"it overflowed the largest float (about {sys.float_info.max:.2g}) although every "
-        f"value is finite"
-    )
+    why = ("a _backward closure of a node built micrograd's way gave it" if by_closures else
+           f"it overflowed the largest float (about {sys.float_info.max:.2g})")
+    raise OverflowError(f"the gradient with respect to {_named(bad)} (data {bad.data!r}) is "
+                        f"{gradients[bad]!r}: {why} although every value is finite")
+
+
+def _named(node):
+    return repr(node.label) if node.label else f"the {node.op or 'leaf'} node"

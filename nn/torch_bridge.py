@@ -4,7 +4,10 @@
     torch_model = model.to_torch()        # train on in torch, in float64 ...
     model = nn.from_torch(torch_model)    # ... and come back
 """
+from __future__ import annotations
+
 import math
+from typing import Any, TypeVar, overload
 
 from .layers import (MLP, Identity, Layer, LeakyReLU, Linear, Neuron, ReLU, Sequential, Sigmoid,
                      Tanh)
@@ -15,10 +18,27 @@ READS = ("Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "LeakyReLU", "Identi
 ACTIVATIONS = {"ReLU": ReLU, "Tanh": Tanh, "Sigmoid": Sigmoid, "Identity": Identity}
 # what a to_torch marker may name: a chainrule class built from its config again
 MARKED = {"MLP": MLP, "Layer": Layer, "Neuron": Neuron}
+M = TypeVar("M", bound=Module)  # the model given as `into`, returned as itself
 SUPPORTED = "torch.nn.Sequential, Linear, ReLU, Tanh, Sigmoid, LeakyReLU and Identity"
 
 
-def from_torch(module, into=None):
+def _changed_call(torch, module):
+    """True if calling the module does more than its forward: hooks (torch keeps them in these
+    dicts) or an overridden __call__."""
+    hooks = ("_forward_hooks", "_forward_pre_hooks")
+    return (any(getattr(module, name, None) for name in hooks)
+            or type(module).__call__ is not torch.nn.Module.__call__)
+
+
+@overload
+def from_torch(module: Any) -> Module: ...
+
+
+@overload
+def from_torch(module: Any, into: M) -> M: ...
+
+
+def from_torch(module: Any, into: Module | None = None) -> Module:
     """The chainrule model that computes what the torch module computes, its parameters
     read exactly (float32 and float16 widen to float64 exactly).
 
@@ -116,6 +136,11 @@ class _Reader:
             built = ACTIVATIONS[kind]()
         else:  # sequential, linear, leakyrelu
             built = getattr(self, kind.lower())(module, where)
+        if _changed_call(self.torch, module):
+            raise TypeError(f"from_torch: {_place(where)}, a {_torch_name(self.torch, module)}, "
+                            f"has forward hooks or a __call__ of its own, which change what it "
+                            f"computes and which from_torch cannot read: remove them first "
+                            f"(handle.remove() for a hook)")
         if marked in MARKED:
             built = self.rebuilt(module, MARKED[marked], marker.get("config"), built)
         self.modules[id(module)] = (module, built)

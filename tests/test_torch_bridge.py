@@ -574,3 +574,24 @@ def test_a_layer_whose_neurons_differ_is_refused(torch):
     layer.neurons[1] = nn.Neuron(3, activation="tanh", seed=1)
     with pytest.raises(ValueError, match="neurons differ in activation or bias"):
         layer.to_torch()
+
+
+def test_hooks_and_an_own_call_are_refused(torch):
+    # they change what the module computes, which the chainrule model would not
+    hooked = torch.nn.Linear(2, 3).double()
+    handle = hooked.register_forward_hook(lambda module, inputs, output: output * 10)
+    with pytest.raises(TypeError, match="forward hooks"):
+        nn.from_torch(torch.nn.Sequential(torch.nn.Tanh(), hooked))
+    handle.remove()
+    nn.from_torch(hooked)  # without the hook it reads
+    pre = torch.nn.Tanh()
+    pre.register_forward_pre_hook(lambda module, inputs: (inputs[0] * 2,))
+    with pytest.raises(TypeError, match="forward hooks"):
+        nn.from_torch(pre)
+
+    class Called(torch.nn.ReLU):
+        def __call__(self, x):
+            return super().__call__(x) * 2
+
+    with pytest.raises(TypeError):
+        nn.from_torch(Called())

@@ -239,6 +239,12 @@ def parameter_names(params):
 
 # ---- what a node is ----
 
+def op_title(node):
+    """An operation's name as its node shows it, shortened as box titles are (one given by
+    hand, Value(data, children, op), may be any length)."""
+    return printable(node.op, TITLE_LIMIT)
+
+
 def box_title(node, names):
     """What a box is called: the Value's label, else its parameter name ('' for neither)."""
     label = node.label
@@ -277,7 +283,7 @@ def value_node(picture, name, node, kind, title, grad_text, fill, computed):
     label = (f'<<table border="1" cellborder="1" cellspacing="0" cellpadding="4" '
              f'color="{colour}"><tr>{"".join(cells)}</tr></table>>')
     grad = repr(node.grad) if computed else "not computed yet"
-    tooltip = f"{title or node.op or 'leaf'}\ndata = {node.data!r}\ngrad = {grad}"
+    tooltip = f"{title or op_title(node) or 'leaf'}\ndata = {node.data!r}\ngrad = {grad}"
     picture.node(name, label, id=name, tooltip=dot_tooltip(tooltip))
 
 
@@ -374,7 +380,7 @@ def full_view(root, order, names, direction, derivatives, color, computed, note=
         value_node(picture, f"v{i}", node, _kind(node, root, names), name, grad_text, fill,
                    computed)
         if node.parents:
-            picture.node(f"op{i}", dot_label(node.op), id=f"op{i}", shape="ellipse",
+            picture.node(f"op{i}", dot_label(op_title(node)), id=f"op{i}", shape="ellipse",
                          style="filled", fillcolor="#eeeeee", width="0", height="0",
                          margin="0.06,0.03", fontsize="10")
             for position, parent in enumerate(node.parents):
@@ -442,7 +448,7 @@ def _top_k_view(root, order, names, direction, color, computed, k, max_nodes):
                    short(node.grad), fill, True)
         for ancestor, direct in _kept_ancestors(node, kept, number):
             if direct:
-                picture.edge(f"v{number[ancestor]}", f"v{i}", dot_label(node.op))
+                picture.edge(f"v{number[ancestor]}", f"v{i}", dot_label(op_title(node)))
             else:
                 picture.edge(f"v{number[ancestor]}", f"v{i}", style="dashed")
     if color and largest > 0:

@@ -165,3 +165,10 @@ nn.fit(model, X, y, loss=pseudo_huber, epochs=2, progress=False)
 print(raw, share, figure, scores, names, again, n_params, one, layer, head, tail, fitted,
       hidden, row, kept, children, torch_model, rate, vector, probabilities, picked, penalty,
       blobs, pixels, labels, first, last_loss, epochs, engine)
+
+# leaving for PyTorch and back (torch itself is optional: its objects are typed Any)
+def round_trip(model: nn.MLP) -> nn.MLP:
+    back: nn.Module = nn.from_torch(model.to_torch())
+    same: nn.MLP = nn.from_torch(model.to_torch(), into=model)
+    print(back)
+    return same
