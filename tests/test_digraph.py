@@ -18,6 +18,7 @@ from autograd import Picture, Value, define, draw_graph
 from autograd.pictures import render as render_module
 from autograd.pictures.render import RENDERER_HINT, RendererNotFound, printable
 from test_hostile_pages import GRAPHVIZ_ELEMENTS, HOSTILE_TEXTS
+from test_viz import neuron as viz_neuron
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IN_CI = bool(os.environ.get("CI"))
@@ -25,11 +26,8 @@ SVG, XLINK = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}"
 
 
 def neuron():
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(0.5, label="b")
-    n = x * w + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
+    """test_viz's neuron, after backward()."""
+    o, _ = viz_neuron()
     o.backward()
     return o
 

@@ -4,6 +4,7 @@ import pytest
 
 import nn
 from autograd import Value
+from test_micrograd_habits import demo_loss
 
 
 def test_xor_reaches_100_percent_deterministically():
@@ -25,16 +26,8 @@ def test_micrograds_moons_demo_written_by_hand():
     y = y * 2 - 1  # make y be -1 or 1
     model = nn.MLP(2, [16, 16, 1], seed=1337)
 
-    def loss():
-        inputs = [list(map(Value, xrow)) for xrow in X]
-        scores = list(map(model, inputs))
-        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
-        data_loss = sum(losses) * (1.0 / len(losses))
-        alpha = 1e-4
-        reg_loss = alpha * sum((p * p for p in model.parameters()))
-        total_loss = data_loss + reg_loss
-        accuracy = [(yi > 0) == (scorei.data > 0) for yi, scorei in zip(y, scores)]
-        return total_loss, sum(accuracy) / len(accuracy)
+    def loss():  # micrograd's demo loss, written as the demo writes it
+        return demo_loss(model, X, y, Value)
 
     for k in range(100):
         total_loss, acc = loss()
