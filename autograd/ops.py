@@ -284,7 +284,7 @@ entry("leaky_relu", leaky_relu_rule)
 
 @exported
 def leaky_relu(x, slope=0.01):
-    """max(x, slope·x) for a float, a Value or a numpy array (elementwise)."""
+    """x where x > 0, else slope·x, for a float, a Value or a numpy array (elementwise)."""
     return _applied(leaky_relu_rule(slope), x, "leaky_relu", slope)
 
 

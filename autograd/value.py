@@ -334,7 +334,7 @@ class Value:
 
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
-        """max(x, slope·x) for a small positive slope."""
+        """x where x > 0, else slope·x (PyTorch's leaky_relu; slope 0.01 by default)."""
         return apply_rule(ops.leaky_relu_rule(slope), self)
 
     def clamp(self, low: float | None = None, high: float | None = None) -> Value:

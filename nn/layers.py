@@ -380,8 +380,8 @@ class Sigmoid(Activation):
 
 
 class LeakyReLU(Activation):
-    """max(x, negative_slope·x) for each input (PyTorch's nn.LeakyReLU, slope 0.01 by
-    default)."""
+    """x where x > 0, else negative_slope·x, for each input (PyTorch's nn.LeakyReLU, slope
+    0.01 by default)."""
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         Value(0.0).leaky_relu(negative_slope)  # a finite number, or a ValueError
