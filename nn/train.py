@@ -6,6 +6,7 @@ shuffling, a progress bar, metrics, validation and a History that can plot itsel
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias
 
@@ -192,7 +193,8 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
         batch_size: int | None = None, shuffle: bool = True, seed: int | None = 0,
         metrics: Metrics = (accuracy,), validation: tuple[ArrayLike, ArrayLike] | None = None,
         l2: float = 0.0, schedule: Callable[[Optimizer], Schedule] | None = None,
-        progress: bool = True, engine: Literal["auto", "traced", "eager"] = "auto") -> History:
+        progress: bool | None = None,
+        engine: Literal["auto", "traced", "eager"] = "auto") -> History:
     """Train `model` on samples X (rows) with targets y by gradient descent; return a History.
 
     loss: a name ('mse', 'mae', 'bce', 'bce_logits', 'cross_entropy', 'hinge'), a loss from
@@ -206,6 +208,8 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
     validation: (X_val, y_val), evaluated after each epoch.
     l2: the weight of an L2 penalty on every parameter (0 for none).
     schedule: a function (optimizer) -> schedule from nn.optim (StepLR, LinearLR, ...).
+    progress: a progress bar (True), none (False), or by default one only where stderr is a
+        terminal (none in a notebook, whose saved outputs would keep it).
     engine: 'traced' replays one traced sample over each whole batch with numpy (autograd's
         trace: the same numbers, many times faster); 'eager' builds the graph sample by
         sample; 'auto' (the default) traces when the model and loss allow it. The engine
@@ -225,6 +229,9 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
     l2 = finite_number(l2, "l2", low=0)
     if engine not in ("auto", "traced", "eager"):
         raise ValueError(f"engine is 'auto', 'traced' or 'eager', got {engine!r}")
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress is True, False or None (a bar only on a terminal), got "
+                        f"{progress!r}"[:200])
     metrics = _named_metrics(metrics)
     if validation is not None:
         if not isinstance(validation, (tuple, list)) or len(validation) != 2:
@@ -324,6 +331,10 @@ def _scores(loss, loss_value, outputs, classes, metrics):
 
 
 def _progress(epochs, progress):
+    if progress is None:
+        # someone watching a terminal: a bar; a notebook, a pipe or a log file: none (a bar
+        # there is a stack of stale lines, or a widget that shows 0% once the notebook is saved)
+        progress = sys.stderr is not None and sys.stderr.isatty()
     if not progress:
         return range(epochs)
     try:

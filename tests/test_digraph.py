@@ -178,8 +178,10 @@ def test_view_renders_and_opens_the_file(renderer, tmp_path, monkeypatch):
 def test_jupyter_display(renderer):
     picture = draw_graph(neuron())
     bundle = picture._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml", "text/plain"]
+    # SVG, and PNG beside it: an untrusted notebook (a fresh clone) shows no SVG
+    assert sorted(bundle) == ["image/png", "image/svg+xml", "text/plain"]
     assert "<svg" in bundle["image/svg+xml"] and "graphviz.Digraph" in bundle["text/plain"]
+    assert bundle["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
     png = picture._repr_mimebundle_(include=["image/png"])  # graphviz's include= still works
     assert png["image/png"].startswith(b"\x89PNG")
 
@@ -346,3 +348,4 @@ def test_graphviz_is_a_dependency():
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as file:
         dependencies = tomllib.load(file)["project"]["dependencies"]
     assert any(re.match(r"graphviz\b(?!-)", d) for d in dependencies), dependencies
+

@@ -178,3 +178,14 @@ def test_history_plot_without_matplotlib_says_what_to_install(monkeypatch):
     history = nn.History(loss=[1.0, 0.5])
     with pytest.raises(ImportError, match=r"chainrule\[plot\]"):
         history.plot()
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_by_default(capsys):
+    X, y = nn.data.xor()
+    model = nn.MLP(2, [4, 1], seed=0)
+    nn.fit(model, X, y, epochs=3)  # pytest's stderr is not a terminal: no bar
+    assert capsys.readouterr().err == ""
+    nn.fit(model, X, y, epochs=3, progress=True)
+    assert "3/3" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="progress is True, False or None"):
+        nn.fit(model, X, y, epochs=3, progress="yes")

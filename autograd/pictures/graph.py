@@ -144,8 +144,12 @@ class Picture(graphviz.Digraph):
         return filename
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
-        """What Jupyter shows: graphviz's SVG (or what `include` asks for); where that fails,
+        """What Jupyter shows: SVG and PNG (or what `include` asks for); where that fails,
         the DOT text and why, never an exception."""
+        if include is None:
+            # SVG for trusted notebooks, PNG too for untrusted ones (a fresh clone, GitHub),
+            # which do not show SVG
+            include = ("image/svg+xml", "image/png")
         try:
             bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as problem:
