@@ -1,5 +1,6 @@
 """backward_steps: the step-through page, its numbers, and a real headless browser pressing
 Next until the end."""
+import html
 import json
 import os
 import shutil
@@ -63,6 +64,11 @@ def test_jupyter_shows_it_in_an_iframe():
     shown = steps._repr_html_()
     assert shown.startswith("<iframe srcdoc=") and "&lt;script&gt;" in shown
     assert "steps" in repr(steps)
+    # an untrusted notebook strips the iframe; the steps stay readable as text after it
+    after = shown.split("</iframe>", 1)[1]
+    assert after.startswith("<details>") and "<script" not in after
+    for step in steps.steps:
+        assert html.escape(printable(step["text"])) in after
 
 
 def test_without_a_renderer_the_page_still_steps_through_a_table(monkeypatch):

@@ -37,9 +37,14 @@ class BackwardSteps:
         return path
 
     def _repr_html_(self):
-        # An iframe keeps the page's script and style apart from the notebook's.
+        # An iframe keeps the page's script and style apart from the notebook's. An untrusted
+        # notebook (a fresh clone) strips the iframe: the steps as text below still show.
+        steps = "\n".join(step["text"] for step in self.steps)
         return (f'<iframe srcdoc="{html_text(self.html)}" '
-                f'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>')
+                f'style="width: 100%; height: 640px; border: 1px solid #ddd"></iframe>'
+                f'<details><summary>The {len(self.steps)} steps as text (what the page shows: '
+                f'trust the notebook to step through them)</summary>'
+                f'<pre>{html_text(steps)}</pre></details>')
 
     def __repr__(self):
         return (f"<backward pass in {len(self.steps)} steps: .save('steps.html') writes the "
