@@ -18,7 +18,7 @@ from ..backward import chain_rule_steps, topological_order
 from ..files import write_atomically
 from ..value import Value
 from . import render as renderers
-from .render import destination, dot_html, dot_label, dot_tooltip, printable
+from .render import RendererNotFound, destination, dot_html, dot_label, dot_tooltip, printable
 
 PALETTE = ["#ffffff", "#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
 KIND_COLOURS = {"output": "#d62728", "parameter": "#1f77b4", "leaf": "#7f7f7f", "value": "#333333"}
@@ -37,7 +37,8 @@ class Picture(graphviz.Digraph):
       text, written atomically (graphviz's own form, save(filename, directory=...), is still
       there: it writes the DOT text, as render() does first);
     - `.svg()`, the SVG text, and `.png()`, the PNG bytes;
-    - a display that never raises: with no renderer it shows the DOT text and what to install;
+    - a display that never raises: with no renderer it says what to install (the DOT text is
+      in `.source`); a renderer that fails shows its error and the DOT text;
     - where the system has no `dot` but graphviz-pure is installed, `render`, `pipe`, `view`,
       `.svg()`, `.png()` and the display run graphviz-pure in its place, where a plain
       Digraph raises graphviz.ExecutableNotFound. With neither: RendererNotFound, a
@@ -152,8 +153,11 @@ class Picture(graphviz.Digraph):
             include = ("image/svg+xml", "image/png")
         try:
             bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        except RendererNotFound as problem:  # a hint, not a wall of DOT text
+            return {"text/plain": f"{problem}\n(the picture's DOT text, "
+                                  f"{self.source.count(chr(10))} lines, is in .source)"}
         except (RuntimeError, OSError, ValueError, subprocess.SubprocessError) as problem:
-            return {"text/plain": f"{problem}\n\n{self.source}"}
+            return {"text/plain": f"{problem}\n\n{self.source}"}  # the text it failed on
         return {**bundle, "text/plain": repr(self)}
 
     # what graphviz's display calls for each kind of picture: quiet, as svg() and png() are
