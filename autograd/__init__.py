@@ -8,7 +8,7 @@
 from typing import TYPE_CHECKING
 
 from . import ops
-from .backward import grad, hessian, topological_order
+from .backward import ChainRuleStep, chain_rule_steps, grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
 from .custom import define
 from .batched import Tape, trace
@@ -31,7 +31,8 @@ __chainrule__ = True
 __version__ = "0.1.0"
 
 __all__ = [
-    "Value", "DomainError", "grad", "hessian", "topological_order", "no_grad",
+    "Value", "DomainError", "grad", "hessian", "topological_order", "chain_rule_steps",
+    "ChainRuleStep", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "collector_paused",
     "dot", "total", "logsumexp", "define",
     "gradcheck", "gradgradcheck", "GradcheckReport",

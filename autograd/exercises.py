@@ -15,6 +15,8 @@ import math
 from numbers import Real
 from typing import Any
 
+from .value import Value
+
 __all__ = ["check"]
 
 
@@ -63,10 +65,9 @@ def _judged(answer, expected, rel_tol, abs_tol):
 
 
 def _is_number(x):
-    return (isinstance(x, Real) and not isinstance(x, bool)) or \
-        (hasattr(x, "data") and isinstance(getattr(x, "data"), float))
+    return isinstance(x, Value) or (isinstance(x, Real) and not isinstance(x, bool))
 
 
 def _number(x):
-    return float(x.data if hasattr(x, "data") else x)
+    return x.data if isinstance(x, Value) else float(x)  # numpy's scalars too
 

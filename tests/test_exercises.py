@@ -1,4 +1,5 @@
 """autograd.exercises.check: right, not yet (with the hint), not answered; never a crash."""
+import numpy as np
 import pytest
 
 from autograd import Value
@@ -8,6 +9,7 @@ from autograd.exercises import check
 @pytest.mark.parametrize("answer, expected", [
     (2.0, 2.0), (2.0 + 1e-9, 2.0), (Value(-6.0), -6.0), (3, 3.0), ([1.0, Value(2.0)], [1, 2]),
     ("tanh", "tanh"), (5, lambda a: a > 3), (0.01, lambda a: True),
+    (np.float64(-0.0043), -0.0043), ([np.float32(0.5), np.int64(2)], [0.5, 2.0]),
 ])
 def test_right_answers_pass(answer, expected, capsys):
     assert check("1.1", answer, expected, "a hint") is True
