@@ -3,6 +3,7 @@
 (`python -m pytest` also executes every notebook afresh, through nbmake.)"""
 import json
 import os
+import re
 
 import pytest
 
@@ -42,3 +43,57 @@ def test_pictures_are_kept():
                 for output in cell.get("outputs", []):
                     kinds.update(output.get("data", {}))
     assert {"image/png", "image/svg+xml", "text/html"} <= kinds
+
+
+def cells_of(name):
+    with open(os.path.join(FOLDER, name), encoding="utf-8") as file:
+        return json.load(file)["cells"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_pictures_show_untrusted_and_no_progress_bars_are_kept(name):
+    for cell in cells_of(name):
+        outputs = cell.get("outputs", [])
+        stderr = [o for o in outputs if o["output_type"] == "stream" and o["name"] == "stderr"]
+        assert len(stderr) <= 3 and sum(len("".join(o["text"])) for o in stderr) <= 1500
+        for output in outputs:
+            data = output.get("data", {})
+            # an untrusted notebook (a fresh clone) shows no SVG: a PNG must stand beside it
+            assert "image/svg+xml" not in data or "image/png" in data
+            assert "application/vnd.jupyter.widget-view+json" not in data  # stale once saved
+
+
+# ---- exercises that check themselves (autograd.exercises.check) ----
+
+CHECKED = re.compile(r"""\bcheck\(\s*["']([^"']+)["']""")
+
+
+def exercises(name):
+    """{exercise name: (learner's cells, solution cells)} of a notebook."""
+    found = {}
+    for cell in cells_of(name):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        solution = "solution" in cell.get("metadata", {}).get("tags", [])
+        for exercise in CHECKED.findall(source):
+            found.setdefault(exercise, ([], []))[solution].append(cell)
+    return found
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_has_three_exercises_each_with_a_hidden_checked_solution(name):
+    found = exercises(name)
+    assert len(found) >= 3, f"{name} has {len(found)} exercises"
+    for exercise, (tasks, solutions) in found.items():
+        assert tasks and solutions, f"{exercise}: a learner's cell and a solution cell"
+        for task in tasks:  # as committed: waiting for the learner
+            text = "".join("".join(o.get("text", "")) for o in task.get("outputs", []))
+            assert f"{exercise} not answered yet" in text, exercise
+        for solution in solutions:  # hidden in JupyterLab, and run through the check
+            hidden = solution["metadata"].get("jupyter", {})
+            assert hidden.get("source_hidden") and hidden.get("outputs_hidden"), exercise
+            assert re.search(r"assert check\(\s*[\"']" + re.escape(exercise),
+                             "".join(solution["source"])), exercise
+            text = "".join("".join(o.get("text", "")) for o in solution.get("outputs", []))
+            assert f"{exercise} right" in text, exercise
