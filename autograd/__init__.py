@@ -11,6 +11,7 @@ from . import ops
 from .backward import ChainRuleStep, chain_rule_steps, grad, hessian, topological_order
 from .check import GradcheckReport, gradcheck, gradgradcheck
 from .custom import define
+from .forward import hvp, jacobian, jvp
 from .batched import Tape, trace
 from .vectors import values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
@@ -32,7 +33,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value", "DomainError", "grad", "hessian", "topological_order", "chain_rule_steps",
-    "ChainRuleStep", "no_grad",
+    "ChainRuleStep", "jvp", "hvp", "jacobian", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "collector_paused",
     "dot", "total", "logsumexp", "define",
     "gradcheck", "gradgradcheck", "GradcheckReport",

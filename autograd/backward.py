@@ -28,7 +28,7 @@ def topological_order(root: Value) -> list[Value]:
     return depth_first(require_value(root, "topological_order"), {})
 
 
-def _local_derivatives(node, create_graph):
+def node_derivatives(node, create_graph=False):
     """∂node/∂(each of its inputs): floats, or Values computed by the rule on Values."""
     if node.rule.by_hand:
         if create_graph:
@@ -72,7 +72,7 @@ def chain_rule_steps(output: Value, create_graph: bool = False) -> Iterator[Chai
         if not node.parents:
             continue
         upstream = gradients[node]
-        locals_ = _local_derivatives(node, create_graph)
+        locals_ = node_derivatives(node, create_graph)
         for position, (parent, local) in enumerate(zip(node.parents, locals_)):
             if type(local) is float and local == 1.0:
                 contribution = upstream  # the same number, and no "* 1.0" node in a recording
