@@ -33,5 +33,10 @@ softsign = define("softsign", lambda v: v / (1 + abs(v)),
                   derivative=lambda v, out: 1 / (1 + abs(v)) ** 2)
 tape: Tape = trace(lambda xs: xs[0] * w, [1.0])
 outputs, vector = tape.value_and_grad([[1.0], [2.0]])
+f_out, f_tangent = autograd.jvp(lambda a, b: a * b, [1.0, 2.0], [1.0, 0.0])
+value_at, hessian_times_v = autograd.hvp(lambda a: a * a * a, [2.0], [1.0])
+curvature: float = hessian_times_v[0] + value_at
+rows: list[list[float]] = autograd.jacobian(lambda a: [a.sin(), a.cos()], [0.5], mode="forward")
+print(f_out, f_tangent, curvature, rows)
 print(n, o, gradient, shown, order, dx, both, h, on_float, on_value, on_array, s, t, m, ok,
       softsign(x), outputs, vector)
