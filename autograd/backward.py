@@ -30,6 +30,8 @@ def topological_order(root: Value) -> list[Value]:
 
 def node_derivatives(node, create_graph=False):
     """∂node/∂(each of its inputs): floats, or Values computed by the rule on Values."""
+    if not node.parents:
+        raise ValueError(f"{node!r} is a leaf: it has no inputs to take derivatives by")
     if node.rule.by_hand:
         if create_graph:
             raise ValueError(f"create_graph: the node {node.op!r} was built micrograd's way, "

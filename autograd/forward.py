@@ -61,8 +61,6 @@ def jvp(f: Callable[..., Any], inputs: Sequence[float | Value], tangents: Sequen
         result = f(*variables)
         outputs, single = _outputs(result, "jvp")
         seeds = {v: (Value(t) if create_graph else t) for v, t in zip(variables, directions)}
-        if len(seeds) < len(variables):
-            raise ValueError("jvp: the same Value is given as two inputs")
         pushed = push_tangents(outputs, seeds, create_graph)
     derivatives = [_as_value(pushed.get(out, 0.0)) for out in outputs]
     return (outputs[0], derivatives[0]) if single else (outputs, derivatives)
@@ -123,7 +121,24 @@ def _variables(inputs, who):
                             f"numbers or Values")
     if not variables:
         raise ValueError(f"{who}: no inputs")
+    _check_independent(variables, who)
     return variables
+
+
+def _check_independent(variables, who):
+    """Inputs are independent variables: one computed from another would be read one way by a
+    forward pass (its tangent is its own) and another by a reverse one (through both)."""
+    given = {v: i for i, v in enumerate(variables)}
+    if len(given) < len(variables):
+        raise ValueError(f"{who}: the same Value is given as two inputs")
+    for j, v in enumerate(variables):
+        if v.parents:
+            upstream = [given[node] for node in depth_first(v, {}) if node in given and
+                        node is not v]
+            if upstream:
+                raise ValueError(f"{who}: input {j} is computed from input {upstream[0]}; "
+                                 f"inputs are independent variables (give input {j} as a "
+                                 f"number, or its .detach())")
 
 
 def _directions(tangents, count, who, what):

@@ -12,9 +12,9 @@ FOLDER = os.path.join(ROOT, "notebooks")
 NOTEBOOKS = sorted(name for name in os.listdir(FOLDER) if name.endswith(".ipynb"))
 
 
-def test_there_are_seven_in_reading_order():
-    assert len(NOTEBOOKS) == 7
-    assert [name[:3] for name in NOTEBOOKS] == [f"0{i}_" for i in range(1, 8)]
+def test_there_are_eight_in_reading_order():
+    assert len(NOTEBOOKS) == 8
+    assert [name[:3] for name in NOTEBOOKS] == [f"0{i}_" for i in range(1, 9)]
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
