@@ -12,6 +12,8 @@ Hessian-vector product in one pass); `jacobian` takes whichever mode needs fewer
 """
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any
@@ -36,13 +38,40 @@ def push_tangents(outputs: Sequence[Value], seeds: dict[Value, Any],
             incoming = [(i, tangents[p]) for i, p in enumerate(node.parents) if p in tangents]
             if not incoming:
                 continue  # does not depend on the inputs: no tangent (0)
+            # a constant 0 contributes nothing, even where its slope is infinite (inf · 0)
+            moving = [(i, t) for i, t in incoming if not _constant_zero(t)]
+            if not moving:
+                tangents[node] = 0.0
+                continue
             local = node_derivatives(node, create_graph)
             tangent = None
-            for i, t in incoming:
+            for i, t in moving:
                 term = local[i] * t
                 tangent = term if tangent is None else tangent + term
             tangents[node] = tangent
+    _check_finite(tangents, seen)
     return tangents
+
+
+def _check_finite(tangents, nodes):
+    """Finite data and tangents must not give an infinite or NaN tangent without a word (as
+    backward() refuses an overflowed gradient)."""
+    bad = next((node for node, t in tangents.items() if not math.isfinite(_number(t))), None)
+    if bad is None or not all(math.isfinite(node.data) for node in nodes):
+        return
+    if not all(math.isfinite(_number(t)) for node, t in tangents.items() if not node.parents):
+        return  # an infinite tangent given: IEEE arithmetic applies
+    name = repr(bad.label) if bad.label else f"the {bad.op or 'input'} node"
+    raise OverflowError(f"the tangent of {name} (data {bad.data!r}) is "
+                        f"{_number(tangents[bad])!r}: it overflowed the largest float (about "
+                        f"{sys.float_info.max:.2g}) although every value is finite")
+
+
+def _constant_zero(tangent):
+    """A tangent that is 0 and stays 0 at any input: a number, or a Value that is a leaf."""
+    if isinstance(tangent, Value):
+        return tangent.data == 0 and not tangent.parents
+    return tangent == 0
 
 
 def jvp(f: Callable[..., Any], inputs: Sequence[float | Value], tangents: Sequence[float],

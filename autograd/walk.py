@@ -133,19 +133,29 @@ def closures_walk(output, order):
 def closure_derivatives(node):
     """∂node/∂parent for each parent of a node with a closure, found by running the closure once
     with the node's gradient 1 and its parents' at 0 (a parent that repeats gets the whole
-    derivative at its first place). Floats only: a closure computes on numbers."""
+    derivative at its first place). Floats only: a closure computes on numbers. A closure that
+    writes past its own children has no such derivatives: a ValueError (backward() and grad()
+    still follow it, by micrograd's walk)."""
     parents = list(dict.fromkeys(node.parents))
+    graph = depth_first(node, {})  # every .grad the closure could reach, put back after
     with grad_lock:
-        saved = [v.grad for v in (node, *parents)]
+        saved = [v.grad for v in graph]
         try:
             for parent in parents:
                 parent.grad = 0.0
             node.grad = 1.0
             node._backward()
             found = {parent: parent.grad for parent in parents}
+            strayed = [v for v, grad in zip(graph, saved)
+                       if v is not node and v not in found and v.grad != grad]
         finally:
-            for v, grad in zip((node, *parents), saved):
+            for v, grad in zip(graph, saved):
                 v.grad = grad
+    if strayed:
+        raise ValueError(f"the _backward closure of the {node.op!r} node writes to a Value that "
+                         f"is not one of its children, so it has no local derivatives of its "
+                         f"own, which forward mode and the step pictures need (backward() and "
+                         f"grad() follow it, as micrograd does)")
     derivatives = []
     for parent in node.parents:
         derivatives.append(found.pop(parent, 0.0))  # 0 where a parent comes again

@@ -7,10 +7,6 @@ j-th component, along v it is grad·v; hvp is hessian·v; jacobian forward == re
 central finite differences (always run, no torch needed); higher order (forward over forward,
 reverse over forward); custom operations, the many-input ones and a network's loss; bad
 inputs and micrograd-style closure nodes. The torch tests skip cleanly without torch.
-
-Known library bugs are strict xfails (remove the mark once fixed): an overflowed local
-derivative times a zero tangent gives NaN (KNOWN_NAN), and a closure node that writes past its
-children (CLOSURE_BUG).
 """
 import math
 import random
@@ -98,19 +94,8 @@ def scale_of(row, vector):
 JVP_POINTS = [(case, point, direction) for case in CASES for point in case.points
               for direction in directions(len(point))]
 
-# Library bug (see the report): a local derivative that overflows to inf (∂(a/b)/∂b here,
-# -a/b² = -1e450) is multiplied by the zero tangent of b, giving inf * 0 = NaN: jvp returns
-# NaN silently where torch.func.jvp gives the finite 1/b = 1e100.
-KNOWN_NAN = {("div", (1e150, 1e-100), (1.0, 0.0))}
-ZERO_TIMES_INF = pytest.mark.xfail(
-    strict=True, reason="library bug: an overflowed local derivative times a zero tangent "
-                        "gives NaN (inf * 0) where torch gives a finite tangent")
-
-
 def _jvp_param(case, point, direction):
-    marks = [ZERO_TIMES_INF] if (case.name, point, direction) in KNOWN_NAN else []
-    return pytest.param(case, point, direction, marks=marks,
-                        id=f"{case.name}{point}->{direction}")
+    return pytest.param(case, point, direction, id=f"{case.name}{point}->{direction}")
 
 
 @needs_torch
@@ -129,9 +114,9 @@ def test_jvp_matches_torch_on_every_operation(case, point, direction):
     agrees(tangent.data, t_tangent, "tangent")
 
 
-def test_the_known_nan_points_are_in_the_table():
-    # the xfail marks above name real points of the table (so they cannot go stale unseen)
-    assert KNOWN_NAN <= {(c.name, p, d) for c, p, d in JVP_POINTS}
+def test_the_zero_tangent_point_is_in_the_table():
+    # a / b at (1e150, 1e-100) along a: d/db overflows, but b's tangent is 0 (see below)
+    assert ("div", (1e150, 1e-100), (1.0, 0.0)) in {(c.name, p, d) for c, p, d in JVP_POINTS}
 
 
 HVP_POINTS = [(case, point, vector) for case in CASES for point in case.points
@@ -173,19 +158,18 @@ def test_jacobian_both_modes_match_torch_on_every_operation(case, point):
             continue
         assert len(ours) == 1 and len(ours[0]) == len(point)
         for j, (a, b) in enumerate(zip(ours[0], theirs[0])):
-            if (case.name, point) == ("div", (1e150, 1e-100)) and mode != "reverse" and j == 0:
-                continue  # the inf * 0 bug of KNOWN_NAN: tested on its own below
             agrees(a, b, f"{mode} d/dx{j}")
 
 
-@pytest.mark.xfail(strict=True, reason="library bug: inf * 0 = NaN in the forward pass")
 def test_a_zero_tangent_never_meets_an_overflowed_slope():
     # a / b at (1e150, 1e-100): d/da = 1/b = 1e100 is finite; d/db = -a/b² overflows. Forward
     # mode along a must give 1e100 (torch.func.jvp does), not inf * 0 = NaN.
     _, tangent = jvp(lambda a, b: a / b, [1e150, 1e-100], [1.0, 0.0])
     assert tangent.data == pytest.approx(1e100, rel=1e-12)
-    assert jacobian(lambda a, b: a / b, [1e150, 1e-100], mode="forward")[0][0] == \
-        pytest.approx(1e100, rel=1e-12)
+    # the whole Jacobian holds d/db, which overflows: refused by name in both modes
+    for mode in ("forward", "reverse"):
+        with pytest.raises(OverflowError):
+            jacobian(lambda a, b: a / b, [1e150, 1e-100], mode=mode)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1119,32 +1103,21 @@ def skip_node(m, extra):
     return out
 
 
-CLOSURE_BUG = "library bug: a closure writing past its children (walk.closure_derivatives)"
-
-
-@pytest.mark.xfail(strict=True, reason=CLOSURE_BUG + " gives jvp another answer than grad, "
-                                                     "silently")
-def test_a_closure_writing_past_its_children_is_refused_or_agrees_with_grad():
+def test_a_closure_writing_past_its_children_is_refused_clearly():
     x = Value(1.0)
     out = skip_node(x * 2 * 3, 10.0)
     assert grad(out, x).data == 26.0  # micrograd's number (test_micrograd_closures.py)
-    try:
-        _, tangent = jvp(lambda x: out, [x], [1.0])
-    except (ValueError, TypeError):
-        return  # a clear refusal would do
-    assert tangent.data == 26.0  # jvp gives 6.0: the write past the children is lost
+    with pytest.raises(ValueError, match="not one of its children"):
+        jvp(lambda x: out, [x], [1.0])  # it has no local derivatives to carry a tangent by
 
 
-@pytest.mark.xfail(strict=True, reason=CLOSURE_BUG + " leaves that write in .grad")
 def test_jvp_through_a_closure_writing_past_its_children_leaves_grad_alone():
     x = Value(1.0)
     a = x * 2
     out = skip_node(a * 3, 10.0)
-    try:
+    with pytest.raises(ValueError):
         jvp(lambda x: out, [x], [1.0])
-    except (ValueError, TypeError):
-        pass
-    assert (x.grad, a.grad) == (0.0, 0.0)  # jvp leaves a.grad at 10.0
+    assert (x.grad, a.grad) == (0.0, 0.0)
 
 
 def test_jvp_hvp_and_jacobian_work_inside_no_grad():
@@ -1172,3 +1145,12 @@ def test_jvp_hvp_and_jacobian_work_inside_no_grad():
 def test_jvp_raises_an_infinite_slope_by_name_as_grad_does():
     with pytest.raises(ZeroDivisionError, match="sqrt"):
         jvp(lambda x: x.sqrt() + 1, [0.0], [1.0])
+
+
+def test_an_overflowed_tangent_from_finite_data_is_refused_by_name():
+    # as backward() refuses an overflowed gradient: not a silent inf
+    with pytest.raises(OverflowError, match="tangent of the exp node"):
+        jvp(lambda x: x.exp(), [709.0], [-2.5])
+    with pytest.raises(OverflowError, match="overflowed"):
+        hvp(lambda x: 1 / x, [1e-150], [1.0])
+    assert math.isinf(jvp(lambda x: x * 2, [1.0], [math.inf])[1].data)  # inf given: IEEE
