@@ -35,7 +35,7 @@ def _torch():
     return torch
 
 
-def _torch_softplus(x):
+def torch_softplus(x):
     # PyTorch's softplus returns x itself above threshold=20, an approximation; with the
     # threshold lifted it computes log1p(exp(x)) exactly until exp(x) overflows near 709,
     # where logaddexp(x, 0) takes over.
@@ -119,7 +119,7 @@ CASES = [
     Case("sigmoid", "sigmoid", autograd.sigmoid, lambda x: x.sigmoid(),
          [(x,) for x in MODERATE + [0.0, 30.0, -30.0, -700.0, 800.0, -1e308]],
          [(x,) for x in MODERATE]),
-    Case("softplus", "softplus", autograd.softplus, _torch_softplus,
+    Case("softplus", "softplus", autograd.softplus, torch_softplus,
          [(x,) for x in MODERATE + [0.0, 25.0, -40.0, 800.0, -800.0, 1e308]],
          [(x,) for x in MODERATE]),
     Case("relu", "relu", autograd.relu, lambda x: x.relu(),

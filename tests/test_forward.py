@@ -20,9 +20,10 @@ import nn
 from autograd import (Value, define, dot, grad, hessian, hvp, is_grad_enabled, jacobian, jvp,
                       logsumexp, no_grad, total)
 from autograd import forward as forward_module
-from cases import CASES, _torch_softplus
+from cases import CASES, torch_softplus
 from reference import REL, close, needs_torch
 from test_chain_rule_steps import hand_built_tanh
+from test_micrograd_closures import skip_node
 
 PROPERTY = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow,
@@ -264,7 +265,7 @@ class TorchFunctions:
     def __getattr__(self, name):
         torch = _torch()
         special = {
-            "softplus": _torch_softplus,  # the table's case: exact over the whole line
+            "softplus": torch_softplus,  # the table's case: exact over the whole line
             "leaky_relu": lambda x: torch.nn.functional.leaky_relu(x, 0.01),
             "clamp": lambda x, low, high: torch.clamp(x, low, high),
             "total": lambda xs: sum(xs[1:], xs[0]),
@@ -1088,19 +1089,6 @@ def test_closure_nodes_are_refused_clearly_with_create_graph():
         hvp(lambda a: hand_built_tanh(a * a), [0.5], [1.0])
     with pytest.raises(ValueError, match="micrograd's way"):
         second_directional(lambda a: hand_built_tanh(a), [0.5], [1.0], [1.0])
-
-
-def skip_node(m, extra):
-    """micrograd's way: out = m, whose closure also writes into m's own input (past its
-    children), as tests/test_micrograd_closures.py's skip_node."""
-    out = Value(m.data, (m,), "skip")
-
-    def _backward():
-        m.grad += out.grad
-        m.parents[0].grad += extra * out.grad
-
-    out._backward = _backward
-    return out
 
 
 def test_a_closure_writing_past_its_children_is_refused_clearly():
