@@ -8,11 +8,16 @@ medians and each one's speed-up over micrograd measured in the same run (the mac
 and noisy: compare ratios, not seconds across runs).
 """
 import argparse
+import functools
 import gc
+import json
 import math
+import os
 import platform
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -20,9 +25,9 @@ import weakref
 
 import numpy as np
 
-sys.path.insert(0, __import__("os").path.dirname(__import__("os").path.dirname(
-    __import__("os").path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+import autograd  # noqa: E402
 import nn  # noqa: E402
 from autograd import Value  # noqa: E402
 
@@ -79,14 +84,20 @@ def moons_problem():
     return X, y * 2 - 1
 
 
-def demo_step(model, value, X, y, learning_rate=0.5):
-    """micrograd's demo.ipynb loss() and update, line for line, for either library."""
+def demo_loss(model, value, X, y):
+    """micrograd's demo.ipynb loss(), line for line, for either library."""
     inputs = [list(map(value, xrow)) for xrow in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-    total_loss = data_loss + reg_loss
+    return data_loss + reg_loss
+
+
+def demo_step(model, value, X, y, learning_rate=0.5):
+    """micrograd's demo.ipynb step: loss(), backward, update; the graph is freed as it returns
+    (or left to the garbage collector, for a library whose graphs hold reference cycles)."""
+    total_loss = demo_loss(model, value, X, y)
     model.zero_grad()
     total_loss.backward()
     for p in model.parameters():
@@ -153,14 +164,114 @@ def w1(repeats):
     return medians
 
 
+# ---- W1-generic: micrograd's own MLP code, on either library's Value ----
+
+class Neuron:
+    """micrograd.nn.Neuron, line for line, on the Value class given: a `*` and a `+` node per
+    weight (sum() from the bias), then relu."""
+
+    def __init__(self, value, nin, nonlin=True):
+        self.w = [value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = value(0)
+        self.nonlin = nonlin
+
+    def __call__(self, x):
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
+
+    def parameters(self):
+        return self.w + [self.b]
+
+
+class Layer:
+    """micrograd.nn.Layer, line for line."""
+
+    def __init__(self, value, nin, nout, **kwargs):
+        self.neurons = [Neuron(value, nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x):
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self):
+        return [p for n in self.neurons for p in n.parameters()]
+
+
+class GenericMLP:
+    """micrograd.nn.MLP, line for line, on the Value class given (micrograd's own code is
+    this class with value=micrograd.engine.Value)."""
+
+    def __init__(self, value, nin, nouts):
+        sz = [nin] + nouts
+        self.layers = [Layer(value, sz[i], sz[i + 1], nonlin=i != len(nouts) - 1)
+                       for i in range(len(nouts))]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad = 0
+
+
+def w1_generic(repeats):
+    """W1's step with micrograd's MLP code on both libraries' Values, timed until the graph is
+    freed: at once for a graph without reference cycles (reference counting, as the step
+    returns), and by a gc.collect() inside the timed region for one with cycles (micrograd's
+    _backward closures refer to their own node)."""
+    X, y = moons_problem()
+    libraries = [("chainrule", Value, lambda v: v.parents)]
+    if MicroValue:
+        libraries.insert(0, ("micrograd", MicroValue, lambda v: v._prev))
+    implementations, facts = {}, {}
+    for name, value, parents_of in libraries:
+        random.seed(1337)  # the same weights for both
+        model = GenericMLP(value, 2, [16, 16, 1])
+        # once, untimed: the graph's size, and whether dropping it frees it
+        loss = demo_loss(model, value, X, y)
+        loss.backward()
+        nodes = count_nodes(loss, parents_of)
+        alive = weakref.ref(loss)
+        del loss
+        cycles = alive() is not None
+        gc.collect()
+        implementations[name] = functools.partial(step_then_free, model, value, X, y, cycles)
+        facts[name] = nodes, "by gc.collect(), timed" if cycles else "at once, as the step returns"
+    medians = median_times(implementations, repeats)
+    base = medians.get("micrograd")
+    rows = []
+    for name, t in medians.items():
+        nodes, freed = facts[name]
+        rows.append([name, seconds(t), f"{base / t:,.1f}x" if base else "-", f"{nodes:,}",
+                     f"{t / nodes * 1e6:.2f} µs", freed])
+    table("W1-generic  W1's step with micrograd's own MLP code (a * and + node per weight) on "
+          "each library's Value, freeing the graph included", rows,
+          ["", "median", "vs micrograd", "nodes", "per node", "graph freed"])
+    return medians
+
+
+def step_then_free(model, value, X, y, cycles):
+    demo_step(model, value, X, y)
+    if cycles:
+        gc.collect()
+
+
 # ---- W2: a long chain ----
 
 def chain(value, n):
     x = value(1.0)
-    v = x
+    return x, links(x, n)
+
+
+def links(v, n):
     for _ in range(n):
         v = v * 1.0001 + 0.0001
-    return x, v
+    return v
 
 
 def w2(lengths, repeats):
@@ -381,19 +492,159 @@ def w5(repeats):
           [[name, seconds(t)] for name, t in medians.items()], ["", "median"])
 
 
+# ---- W6: tracing a long chain: time and memory per node ----
+
+TRACE_SECONDS = 600  # a length predicted to trace for longer than this is skipped
+TRACE_MEMORY_SHARE = 0.8  # ... or to need more than this share of the memory available
+
+
+def w6(lengths):
+    """autograd.trace of W2's chain, each length in a fresh subprocess (so that its peak
+    resident memory is its own), lengths in increasing order; a length that the previous ones
+    predict to need more time or memory than the budget is skipped, not tried."""
+    rows, measured = [], []  # measured: (links, seconds, peak bytes)
+    for n in lengths:
+        nodes = 4 * n + 1
+        available = available_memory()
+        skip = over_budget(measured, n, available)
+        if skip:
+            rows.append([f"{n:,}", f"{nodes:,}", f"skipped: {skip}", "", "", "", ""])
+            continue
+        result = trace_in_subprocess(n, int(TRACE_MEMORY_SHARE * available))
+        if "error" in result:
+            rows.append([f"{n:,}", f"{nodes:,}", result["error"], "", "", "", ""])
+            continue
+        measured.append((n, result["seconds"], result["peak"]))
+        rows.append([f"{n:,}", f"{result['nodes']:,}", seconds(result["seconds"]),
+                     f"{result['seconds'] / result['nodes'] * 1e6:.1f} µs",
+                     f"{result['peak'] / 2 ** 30:.2f} GiB",
+                     f"{result['peak'] / result['nodes'] / 1024:.1f} KB", result["replays"]])
+    table("W6  autograd.trace of W2's chain (x -> x*1.0001 + 0.0001, n links), one subprocess "
+          "per length: time, peak memory (growth of VmHWM while tracing), replay", rows,
+          ["links", "nodes", "trace", "per node", "peak memory", "per node", "replays"])
+
+
+def over_budget(measured, n, available):
+    """Why tracing n links would exceed the budget, from the lengths measured so far (time
+    and memory extrapolated with the growth seen between the last two, at least linear);
+    '' when it fits or nothing is measured yet."""
+    if not measured:
+        return ""
+    n0, t0, m0 = measured[-1]
+    time_power = memory_power = 1.0
+    if len(measured) > 1:
+        n1, t1, m1 = measured[-2]
+        time_power = max(1.0, math.log(t0 / t1) / math.log(n0 / n1))
+        memory_power = max(1.0, math.log(m0 / m1) / math.log(n0 / n1))
+    predicted_time = t0 * (n / n0) ** time_power
+    predicted_memory = m0 * (n / n0) ** memory_power
+    if predicted_memory > TRACE_MEMORY_SHARE * available:
+        return (f"out of memory (about {predicted_memory / 2 ** 30:.0f} GiB needed, "
+                f"{available / 2 ** 30:.1f} GiB available)")
+    if predicted_time > TRACE_SECONDS:
+        return (f"too slow (about {predicted_time / 60:.0f} min predicted, budget "
+                f"{TRACE_SECONDS / 60:.0f} min)")
+    return ""
+
+
+def available_memory():
+    """MemAvailable from /proc/meminfo, in bytes."""
+    with open("/proc/meminfo") as meminfo:
+        for line in meminfo:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError("no MemAvailable in /proc/meminfo")
+
+
+def trace_in_subprocess(n, memory_limit):
+    """trace_chain(n) in a fresh interpreter (this file with --trace-chain), its address space
+    limited to memory_limit more than it starts with: {...} as trace_chain returns, or
+    {"error": why}."""
+    command = [sys.executable, os.path.abspath(__file__), "--trace-chain", str(n),
+               "--memory-limit", str(memory_limit)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True,
+                              timeout=2 * TRACE_SECONDS)
+    except subprocess.TimeoutExpired:
+        return {"error": f"too slow: stopped after {2 * TRACE_SECONDS / 60:.0f} min"}
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return {"error": f"failed (exit code {done.returncode}): {last}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def trace_chain(n, memory_limit):
+    """In the subprocess: trace n links, then replay the tape; the time to trace, the growth of
+    the peak resident memory while tracing, and whether the tape replays and agrees with the
+    eager engine (outputs, and gradients with respect to the chain's constants)."""
+    resource.setrlimit(resource.RLIMIT_AS, (process_status("VmSize") + memory_limit,) * 2)
+    recorded = []  # the traced graph's output (the first call of the function)
+
+    def function(inputs):
+        out = links(inputs[0], n)
+        if not recorded:
+            recorded.append(out)
+        return out
+    before = process_status("VmHWM")
+    try:
+        start = time.perf_counter()
+        tape = autograd.trace(function, [1.0])
+        traced = time.perf_counter() - start
+    except MemoryError:
+        return {"error": f"out of memory (the limit: {memory_limit / 2 ** 30:.1f} GiB)"}
+    peak = process_status("VmHWM") - before
+    result = {"nodes": tape.size, "seconds": traced, "peak": peak}
+    try:
+        batch = np.concatenate([[1.0], np.linspace(0.5, 1.5, 99)])[:, None]
+        start = time.perf_counter()
+        outputs, _ = tape.value_and_grad(batch)
+        replay = time.perf_counter() - start
+        _, gradient = tape.value_and_grad(batch[:1])
+        out = recorded[0]
+        out.backward()
+        eager = np.array([leaf.grad for leaf in tape.wrt])
+        agrees = (math.isclose(outputs[0][0], out.data, rel_tol=1e-12)
+                  and np.allclose(gradient, eager, rtol=1e-12, atol=0))
+        result["replays"] = (f"yes: 100 samples in {seconds(replay)}, "
+                             + ("equal to eager (1e-12)" if agrees else "DIFFERS from eager"))
+    except MemoryError:
+        result["replays"] = "no: out of memory"
+    except Exception as error:  # noqa: BLE001 - reported in the table
+        result["replays"] = f"no: {type(error).__name__}: {error}"[:80]
+    return result
+
+
+def process_status(field):
+    """A size from /proc/self/status, in bytes: VmSize (the address space), VmHWM (the peak
+    resident memory so far). VmHWM, not getrusage's ru_maxrss: ru_maxrss survives exec, so a
+    subprocess would start from its parent's size."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter chains")
+    parser.add_argument("--trace-chain", type=int, help=argparse.SUPPRESS)  # W6's subprocess
+    parser.add_argument("--memory-limit", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.trace_chain:
+        print(json.dumps(trace_chain(args.trace_chain, args.memory_limit)))
+        return
     repeats = 3 if args.quick else 7
     print(f"chainrule benchmarks — Python {platform.python_version()}, numpy {np.__version__}, "
-          f"{platform.machine()}, {__import__('os').cpu_count()} cores; "
+          f"{platform.machine()}, {os.cpu_count()} cores; "
           f"micrograd {'0.1.0' if MicroValue else 'not installed'}")
     w1(repeats)
+    w1_generic(repeats)
     w2([10 ** 3, 10 ** 4, 10 ** 5] + ([] if args.quick else [10 ** 6]), 3)
     w3(10 ** 5)
     w4(3)
     w5(3)
+    w6([10 ** 4, 10 ** 5] + ([] if args.quick else [10 ** 6]))
 
 
 if __name__ == "__main__":
