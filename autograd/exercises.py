@@ -15,6 +15,8 @@ import math
 from numbers import Real
 from typing import Any
 
+import numpy as np
+
 from .value import Value
 
 __all__ = ["check"]
@@ -46,6 +48,7 @@ def check(name: str, answer: Any, expected: Any, hint: str = "", *, rel_tol: flo
 
 def _judged(answer, expected, rel_tol, abs_tol):
     """True if right; otherwise False or a few words on what is wrong."""
+    answer, expected = _plain(answer), _plain(expected)
     if callable(expected) and not _is_number(expected):
         result = expected(answer)
         return result if isinstance(result, str) else bool(result)
@@ -62,6 +65,13 @@ def _judged(answer, expected, rel_tol, abs_tol):
                  if _judged(a, e, rel_tol, abs_tol) is not True]
         return not wrong or f"item {wrong[0]} is not right"
     return answer == expected
+
+
+def _plain(x):
+    """A numpy array as lists of numbers (a 0-d one as its number): compared as those are."""
+    if isinstance(x, np.ndarray):
+        return x.tolist() if x.ndim else x.item()
+    return x
 
 
 def _is_number(x):

@@ -49,17 +49,17 @@ def push_tangents(outputs: Sequence[Value], seeds: dict[Value, Any],
                 term = local[i] * t
                 tangent = term if tangent is None else tangent + term
             tangents[node] = tangent
-    _check_finite(tangents, seen)
+    _check_finite(tangents, seen, seeds)
     return tangents
 
 
-def _check_finite(tangents, nodes):
+def _check_finite(tangents, nodes, seeds):
     """Finite data and tangents must not give an infinite or NaN tangent without a word (as
     backward() refuses an overflowed gradient)."""
     bad = next((node for node, t in tangents.items() if not math.isfinite(_number(t))), None)
     if bad is None or not all(math.isfinite(node.data) for node in nodes):
         return
-    if not all(math.isfinite(_number(t)) for node, t in tangents.items() if not node.parents):
+    if not all(math.isfinite(_number(t)) for t in seeds.values()):
         return  # an infinite tangent given: IEEE arithmetic applies
     name = repr(bad.label) if bad.label else f"the {bad.op or 'input'} node"
     raise OverflowError(f"the tangent of {name} (data {bad.data!r}) is "

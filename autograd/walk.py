@@ -18,9 +18,11 @@ from operator import attrgetter
 
 data_of = attrgetter("data")
 
-# Held while .grad is written: by Value.backward() as it adds its gradients, and by the walk
-# over micrograd-style closures, which works in .grad itself. So threads sharing leaves do not
-# see each other's half-made sums.
+# Held while chainrule writes .grad: by Value.backward() as it adds its gradients, and by the
+# walks over micrograd-style closures, which work in .grad itself. So two such walks in two
+# threads sharing leaves do not see each other's half-made sums. Code of your own that writes
+# .grad meanwhile (zero_grad in another thread) is not held back: as in micrograd, a graph
+# with closures borrows .grad while it is walked.
 grad_lock = threading.RLock()
 
 
@@ -123,7 +125,8 @@ def closures_walk(output, order):
                 node.grad = 0.0
             output.grad = 1.0
             for node in reversed(order):
-                node._backward()
+                if node.parents:  # a leaf stops the flow, closure or not (made in no_grad)
+                    node._backward()
             return {node: node.grad for node in order}
         finally:
             for node, grad in zip(order, saved):
@@ -147,10 +150,14 @@ def closure_derivatives(node):
             node._backward()
             found = {parent: parent.grad for parent in parents}
             strayed = [v for v, grad in zip(graph, saved)
-                       if v is not node and v not in found and v.grad != grad]
+                       if v is not node and v not in found and not _same(v.grad, grad)]
         finally:
             for v, grad in zip(graph, saved):
                 v.grad = grad
+    for parent, g in found.items():
+        if not isinstance(g, numbers.Real):
+            raise TypeError(f"the _backward closure of the {node.op!r} node left "
+                            f"{type(g).__name__} in a .grad: a closure adds numbers into .grad")
     if strayed:
         raise ValueError(f"the _backward closure of the {node.op!r} node writes to a Value that "
                          f"is not one of its children, so it has no local derivatives of its "
@@ -160,6 +167,11 @@ def closure_derivatives(node):
     for parent in node.parents:
         derivatives.append(found.pop(parent, 0.0))  # 0 where a parent comes again
     return derivatives
+
+
+def _same(a, b):
+    """Equal, NaN counting as equal to NaN (a .grad nobody wrote may well be NaN)."""
+    return a == b or (a != a and b != b)
 
 
 @contextlib.contextmanager

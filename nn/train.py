@@ -334,7 +334,7 @@ def _progress(epochs, progress):
     if progress is None:
         # someone watching a terminal: a bar; a notebook, a pipe or a log file: none (a bar
         # there is a stack of stale lines, or a widget that shows 0% once the notebook is saved)
-        progress = sys.stderr is not None and sys.stderr.isatty()
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
     if not progress:
         return range(epochs)
     try:

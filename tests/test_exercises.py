@@ -10,6 +10,8 @@ from autograd.exercises import check
     (2.0, 2.0), (2.0 + 1e-9, 2.0), (Value(-6.0), -6.0), (3, 3.0), ([1.0, Value(2.0)], [1, 2]),
     ("tanh", "tanh"), (5, lambda a: a > 3), (0.01, lambda a: True),
     (np.float64(-0.0043), -0.0043), ([np.float32(0.5), np.int64(2)], [0.5, 2.0]),
+    (np.array([1.0, 2.0]), [1.0, 2.0]), ([1.0, 2.0], np.array([1.0, 2.0])),
+    (np.array(3.0), 3.0), (np.eye(2), [[1, 0], [0, 1]]),
 ])
 def test_right_answers_pass(answer, expected, capsys):
     assert check("1.1", answer, expected, "a hint") is True

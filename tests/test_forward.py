@@ -1142,3 +1142,8 @@ def test_an_overflowed_tangent_from_finite_data_is_refused_by_name():
     with pytest.raises(OverflowError, match="overflowed"):
         hvp(lambda x: 1 / x, [1e-150], [1.0])
     assert math.isinf(jvp(lambda x: x * 2, [1.0], [math.inf])[1].data)  # inf given: IEEE
+
+
+def test_an_infinite_tangent_given_for_a_computed_input_is_ieee_not_an_error():
+    a = Value(1.0) * 2  # an input with a graph upstream
+    assert math.isinf(jvp(lambda a: a * 3, [a], [math.inf])[1].data)

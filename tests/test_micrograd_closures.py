@@ -147,3 +147,43 @@ def test_a_long_operation_name_is_shortened_in_pictures():
     out = Value(2.0, (x,), "o" * 10_000)
     source = draw_graph(out).source
     assert "o" * 10_000 not in source and "o" * 60 in source
+
+
+def closure_mul(a, b):
+    out = Value(a.data * b.data, (a, b), "*")
+
+    def _backward():
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_a_hand_built_node_made_in_no_grad_is_a_leaf_in_every_walk():
+    x, y = Value(2.0), Value(3.0)
+    with autograd.no_grad():
+        w = closure_mul(x, y)  # recorded nothing: a leaf, whose closure must not run
+    out = closure_mul(w, x)
+    assert grad(out, x).data == 6.0 and (x.grad, y.grad) == (0.0, 0.0)
+    out.backward()
+    assert (x.grad, y.grad) == (6.0, 0.0)
+
+
+def test_a_nan_grad_upstream_is_not_taken_for_a_stray_write():
+    p = Value(1.0)
+    p.grad = math.nan  # left over from a diverged step, say
+    q = p * 2
+    r = closure_mul(q, Value(3.0))
+    assert autograd.jvp(lambda q: r, [q], [1.0])[1].data == 3.0
+    assert math.isnan(p.grad)
+
+
+def test_a_closure_leaving_a_non_number_is_named_in_forward_mode_too():
+    x = Value(1.0)
+    out = Value(2.0, (x,), "bad")
+    out._backward = lambda: setattr(x, "grad", x.grad + Value(1.0) * out.grad)
+    with pytest.raises(TypeError, match="closure adds numbers"):
+        autograd.jvp(lambda x: out, [x], [1.0])
+    with pytest.raises(TypeError, match="closure adds numbers"):
+        out.backward()

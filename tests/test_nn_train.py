@@ -189,3 +189,16 @@ def test_the_progress_bar_shows_only_on_a_terminal_by_default(capsys):
     assert "3/3" in capsys.readouterr().err
     with pytest.raises(TypeError, match="progress is True, False or None"):
         nn.fit(model, X, y, epochs=3, progress="yes")
+
+
+def test_the_progress_default_survives_a_stderr_without_isatty(monkeypatch):
+    class Sink:
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr("sys.stderr", Sink())
+    X, y = nn.data.xor()
+    nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, epochs=2)  # no bar, and no AttributeError
