@@ -10,6 +10,7 @@ import pytest
 import autograd
 from autograd import Value, draw_graph, grad
 from test_chain_rule_steps import hand_built_tanh
+from test_micrograd_habits import closure_mul
 
 
 def skip_node(m, extra):
@@ -147,17 +148,6 @@ def test_a_long_operation_name_is_shortened_in_pictures():
     out = Value(2.0, (x,), "o" * 10_000)
     source = draw_graph(out).source
     assert "o" * 10_000 not in source and "o" * 60 in source
-
-
-def closure_mul(a, b):
-    out = Value(a.data * b.data, (a, b), "*")
-
-    def _backward():
-        a.grad += b.data * out.grad
-        b.grad += a.data * out.grad
-
-    out._backward = _backward
-    return out
 
 
 def test_a_hand_built_node_made_in_no_grad_is_a_leaf_in_every_walk():
