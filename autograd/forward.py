@@ -20,7 +20,7 @@ from typing import Any
 
 from .backward import grad, node_derivatives
 from .value import Value, as_float, enable_grad, is_sequence
-from .walk import depth_first
+from .walk import depth_first, named
 
 
 def push_tangents(outputs: Sequence[Value], seeds: dict[Value, Any],
@@ -61,8 +61,7 @@ def _check_finite(tangents, nodes, seeds):
         return
     if not all(math.isfinite(_number(t)) for t in seeds.values()):
         return  # an infinite tangent given: IEEE arithmetic applies
-    name = repr(bad.label) if bad.label else f"the {bad.op or 'input'} node"
-    raise OverflowError(f"the tangent of {name} (data {bad.data!r}) is "
+    raise OverflowError(f"the tangent of {named(bad)} (data {bad.data!r}) is "
                         f"{_number(tangents[bad])!r}: it overflowed the largest float (about "
                         f"{sys.float_info.max:.2g}) although every value is finite")
 

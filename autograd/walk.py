@@ -112,25 +112,33 @@ def _walk(output, order, gradients):
     return gradients
 
 
+@contextlib.contextmanager
+def grads_put_back(nodes):
+    """A block that may write the nodes' .grad (micrograd's closures work in .grad itself):
+    every .grad is put back as it was after it, and one such block runs at a time (grad_lock)."""
+    with grad_lock:
+        saved = [node.grad for node in nodes]
+        try:
+            yield saved
+        finally:
+            for node, grad in zip(nodes, saved):
+                node.grad = grad
+
+
 def closures_walk(output, order):
     """{node: d output / d node} for a graph with nodes built micrograd's way, by micrograd's own
     walk: their closures add into .grad directly (and may write to any node, or use `=` for
-    `+=`), so the walk runs in .grad itself: every .grad set aside and zeroed, output.grad = 1,
+    `+=`), so the walk runs in .grad itself: every .grad zeroed, output.grad = 1,
     node._backward() on each node from the output back, the sums read off, and every .grad put
-    back as it was. One such walk at a time (grad_lock)."""
-    with grad_lock:
-        saved = [node.grad for node in order]
-        try:
-            for node in order:
-                node.grad = 0.0
-            output.grad = 1.0
-            for node in reversed(order):
-                if node.parents:  # a leaf stops the flow, closure or not (made in no_grad)
-                    node._backward()
-            return {node: node.grad for node in order}
-        finally:
-            for node, grad in zip(order, saved):
-                node.grad = grad
+    back as it was."""
+    with grads_put_back(order):
+        for node in order:
+            node.grad = 0.0
+        output.grad = 1.0
+        for node in reversed(order):
+            if node.parents:  # a leaf stops the flow, closure or not (made in no_grad)
+                node._backward()
+        return {node: node.grad for node in order}
 
 
 def closure_derivatives(node):
@@ -140,20 +148,15 @@ def closure_derivatives(node):
     writes past its own children has no such derivatives: a ValueError (backward() and grad()
     still follow it, by micrograd's walk)."""
     parents = list(dict.fromkeys(node.parents))
-    graph = depth_first(node, {})  # every .grad the closure could reach, put back after
-    with grad_lock:
-        saved = [v.grad for v in graph]
-        try:
-            for parent in parents:
-                parent.grad = 0.0
-            node.grad = 1.0
-            node._backward()
-            found = {parent: parent.grad for parent in parents}
-            strayed = [v for v, grad in zip(graph, saved)
-                       if v is not node and v not in found and not _same(v.grad, grad)]
-        finally:
-            for v, grad in zip(graph, saved):
-                v.grad = grad
+    graph = depth_first(node, {})  # every .grad the closure could reach
+    with grads_put_back(graph) as saved:
+        for parent in parents:
+            parent.grad = 0.0
+        node.grad = 1.0
+        node._backward()
+        found = {parent: parent.grad for parent in parents}
+        strayed = [v for v, grad in zip(graph, saved)
+                   if v is not node and v not in found and not _same(v.grad, grad)]
     for parent, g in found.items():
         if not isinstance(g, numbers.Real):
             raise TypeError(f"the _backward closure of the {node.op!r} node left "
@@ -202,7 +205,7 @@ def _check_finite(gradients, by_closures=False):
     if by_closures:
         for node, g in gradients.items():
             if not isinstance(g, numbers.Real):
-                raise TypeError(f"after the _backward closures ran, the .grad of {_named(node)} "
+                raise TypeError(f"after the _backward closures ran, the .grad of {named(node)} "
                                 f"is {type(g).__name__}: {g!r}"[:300] + ": a closure adds "
                                 "numbers into .grad")
             gradients[node] = float(g)
@@ -213,9 +216,10 @@ def _check_finite(gradients, by_closures=False):
         return  # all finite, or the data itself holds inf/NaN: IEEE arithmetic applies
     why = ("a _backward closure of a node built micrograd's way gave it" if by_closures else
            f"it overflowed the largest float (about {sys.float_info.max:.2g})")
-    raise OverflowError(f"the gradient with respect to {_named(bad)} (data {bad.data!r}) is "
+    raise OverflowError(f"the gradient with respect to {named(bad)} (data {bad.data!r}) is "
                         f"{gradients[bad]!r}: {why} although every value is finite")
 
 
-def _named(node):
+def named(node):
+    """A node as a message names it: its label, or the operation that made it."""
     return repr(node.label) if node.label else f"the {node.op or 'leaf'} node"
