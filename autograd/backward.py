@@ -25,7 +25,7 @@ def topological_order(root: Value) -> list[Value]:
     Iterative depth-first search (no recursion limit), parents visited in order, so the order
     and every sum of gradients is the same from run to run.
     """
-    return depth_first(require_value(root, "topological_order"), {})
+    return depth_first(require_value(root, "topological_order"))
 
 
 def node_derivatives(node, create_graph=False):

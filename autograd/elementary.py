@@ -56,7 +56,7 @@ def kernel(name, on_float, on_array):
     Where math refuses, a non-finite input gives NaN, as IEEE arithmetic and numpy do (sin(inf));
     a finite one is a DomainError (the rule's own check usually speaks first)."""
     def value(x):
-        if isinstance(x, _ARRAY):
+        if type(x) is not float and isinstance(x, _ARRAY):
             return on_array(x)
         try:
             return on_float(x)
@@ -79,6 +79,8 @@ def plain(x):
 
 def step(x):
     """1 where x > 0, else 0 (the derivative of relu; 0 at 0, like PyTorch)."""
+    if type(x) is float:  # the float walk's case, first: relu is on its hot path
+        return 1.0 if x > 0 else 0.0
     if isinstance(x, _ARRAY):
         return (x > 0).astype(float)
     return 1.0 if plain(x) > 0 else 0.0
@@ -183,9 +185,13 @@ def log_sum_exp(xs):
     finite (every input -inf, one +inf, or a NaN) the shift itself is the answer."""
     shift = largest(xs)
     if is_array(xs):
-        finite = np.isfinite(shift)
-        safe = np.where(finite, shift, 0.0)
         with np.errstate(all="ignore"):
+            if math.isfinite(shift.sum()):  # the usual case, in fewer calls (a replay's hot path)
+                out = np.log(np.exp(xs - shift).sum(axis=0))
+                out += shift
+                return out
+            finite = np.isfinite(shift)
+            safe = np.where(finite, shift, 0.0)
             return np.where(finite, safe + np.log(np.exp(xs - safe).sum(axis=0)), shift)
     if not math.isfinite(shift):
         return shift

@@ -30,9 +30,11 @@ def push_tangents(outputs: Sequence[Value], seeds: dict[Value, Any],
     values were computed. Floats; with create_graph=True Values, recorded, so that the
     tangents can be differentiated again (forward over forward, reverse over forward)."""
     tangents = dict(seeds)
-    seen: dict[Value, float] = {}
+    seen: list[Value] = []
+    mark = object()  # one walk over all outputs: each node once, after its inputs
     for out in outputs:
-        for node in depth_first(out, seen):  # each node once, after its inputs
+        for node in depth_first(out, mark):
+            seen.append(node)
             if node in tangents or not node.parents:
                 continue
             incoming = [(i, tangents[p]) for i, p in enumerate(node.parents) if p in tangents]
@@ -161,7 +163,7 @@ def _check_independent(variables, who):
         raise ValueError(f"{who}: the same Value is given as two inputs")
     for j, v in enumerate(variables):
         if v.parents:
-            upstream = [given[node] for node in depth_first(v, {}) if node in given and
+            upstream = [given[node] for node in depth_first(v) if node in given and
                         node is not v]
             if upstream:
                 raise ValueError(f"{who}: input {j} is computed from input {upstream[0]}; "

@@ -20,7 +20,7 @@ from math import isfinite, isinf
 import numpy as np
 
 from . import ops
-from .walk import data_of, float_gradients, grad_lock, local_derivatives
+from .walk import data_of, float_adjoints, grad_lock, local_derivatives
 
 Function = TypeVar("Function", bound=Callable[..., Any])  # a function, kept as it is typed
 
@@ -234,11 +234,14 @@ class Value:
     # rather than a tuple per node: a tuple is one more object for the allocator, and for the
     # garbage collector to scan while a graph is alive (about a third of the time of building
     # and walking micrograd-style graphs, measured in benchmarks/ W1-generic). `parents` gives
-    # the inputs as a tuple whichever way they are kept. `__dict__` lets a node take new
-    # attributes (optimizer state such as p.m, p.v, as micrograd's 2024 script keeps): one
-    # pointer per node, the dictionary itself made only when first used.
+    # the inputs as a tuple whichever way they are kept. `walk_mark` and `adjoint` are the
+    # backward walk's own (walk.py): the walk that last reached the node, and d output / d node
+    # in it; slots, because a hash table of them was a third of backward()'s time.
+    # `__dict__` lets a node take new attributes (optimizer state such as p.m, p.v, as
+    # micrograd's 2024 script keeps): one pointer per node, the dictionary itself made only
+    # when first used.
     __slots__ = ("data", "grad", "label", "rule", "first_parent", "second_parent",
-                 "all_parents", "__weakref__", "__dict__")
+                 "all_parents", "walk_mark", "adjoint", "__weakref__", "__dict__")
     data: float
     grad: float
     label: str
@@ -246,6 +249,8 @@ class Value:
     first_parent: Value | None
     second_parent: Value | None
     all_parents: tuple[Value, ...] | None
+    walk_mark: object
+    adjoint: float
 
     def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
@@ -257,6 +262,7 @@ class Value:
         self.label = _checked_label(label)
         self.rule = None  # the operation that made this Value (None for a leaf)
         self.first_parent = self.second_parent = self.all_parents = None  # a leaf's: none
+        self.walk_mark = None  # not reached by a walk yet
         children = _checked_children(_children)
         if children or _op:
             self.rule = ops.written_by_hand(_checked_op(_op))
@@ -423,10 +429,10 @@ class Value:
         gradients again (exactly twice the first). Set `.grad = 0` (or use a module's
         `zero_grad()`) before each new pass.
         """
-        gradients = float_gradients(require_value(self, "backward"))
-        with grad_lock:
-            for node, gradient in gradients.items():
-                node.grad += gradient
+        output = require_value(self, "backward")
+        with grad_lock:  # the walk's adjoints are read before another walk writes them
+            for node in float_adjoints(output):
+                node.grad += node.adjoint
 
     def detach(self) -> Value:
         """The same number as a new leaf: nothing flows back through it."""
@@ -531,6 +537,8 @@ def _operands(who, given):
 
 def _operand(other):
     """A Value for a Value or a real number; None for anything else (-> NotImplemented)."""
+    if type(other) is float:  # the common constant, without the slower checks below
+        return _leaf(other)
     if isinstance(other, Value):
         return other
     if isinstance(other, numbers.Real):
@@ -577,7 +585,7 @@ def apply_unary(rule, a):
         out.first_parent = a
     else:
         out.rule = out.first_parent = None
-    out.second_parent = out.all_parents = None
+    out.second_parent = out.all_parents = out.walk_mark = None
     return out
 
 
@@ -602,7 +610,7 @@ def apply_binary(rule, a, b):
         out.second_parent = b
     else:
         out.rule = out.first_parent = out.second_parent = None
-    out.all_parents = None
+    out.all_parents = out.walk_mark = None
     return out
 
 
@@ -628,7 +636,7 @@ def _leaf(data):
     out.data = data
     out.grad = 0.0
     out.label = ""
-    out.rule = out.first_parent = out.second_parent = out.all_parents = None
+    out.rule = out.first_parent = out.second_parent = out.all_parents = out.walk_mark = None
     return out
 
 
