@@ -135,3 +135,36 @@ def test_nan_data_flows_through_as_ieee_says():
     z = Value(float("inf"))
     (z.exp()).backward()
     assert z.grad == math.inf
+
+
+def test_walks_in_two_threads_over_one_shared_graph_give_exact_gradients():
+    # The walk keeps its marks and adjoints in the nodes: two threads walking graphs that share
+    # a middle (not only leaves) must not mix them up, whatever the interleaving.
+    import threading
+
+    xs = [Value(0.1 * i + 0.3) for i in range(6)]
+    shared = [(x * x).tanh() + x for x in xs]  # the middle both threads' graphs run through
+    expected = [grad(sum(shared, Value(0.0)) * 3.0, x).data for x in xs]  # one thread, first
+    previous, errors = sys.getswitchinterval(), []
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+
+    def work():
+        try:
+            for _ in range(100):
+                out = sum((s * 3.0 for s in shared), Value(0.0))
+                assert [g.data for g in grad(out, xs)] == expected
+                out.backward()
+        except Exception as error:  # noqa: BLE001 (reported below, from the main thread)
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert errors == []
+    for x, d in zip(xs, expected):
+        assert x.grad == pytest.approx(300 * d, rel=1e-12)
