@@ -4,7 +4,9 @@ that the program's text names.
 The program is two functions over the slot arrays: `forward(s, b)` computes every group's
 value, from the first group to the last; `backward(s, b, gs, gb)` adds every group's
 upstream × local derivatives into the gradients of its inputs, from the last group back.
-Each group is a few lines, headed by a comment that names its rule and size.
+Each group is a few lines, headed by a comment that names its rule and size; where many groups
+repeat the same shapes (a deep chain), their lines are written once, in a loop (see
+`stretches`), so that the text stays short however deep the graph.
 
 An index that is a slice is written into the text (`b[12:28]`); any other index (an array of
 slots) is a constant, named after its group and role (`i3_in0`); so is each group's rule
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .plan import as_index
+from .plan import as_index, make_group
 
 LEGEND = ["# s: the shared slots (parameters, constants), one number each; b: the batched",
           "# slots (the sample and what is made from it), one row of numbers per slot,",
@@ -34,22 +36,14 @@ class Program:
 def write_program(plan):
     """The plan's forward and backward functions, as text, and the constants they name."""
     constants = {"np": np, "stack_mixed": stack_mixed, "expand": expand}  # any program's
-    forward, backward = [], []
-    for number, group in enumerate(plan.groups):
-        arrays = arrays_of(group)
-        names = {role: f"i{number}_{role}" for role in arrays}
-        constants.update({names[role]: array for role, array in arrays.items()
-                          if not isinstance(array, slice)})
-        at = {role: written(array, names[role]) for role, array in arrays.items()}
-        if group.layer is not None:
-            rule = f"layer{number}"
-            constants[rule] = group.rule.layer
-        else:
-            rule = f"rule{number}"
-            constants[rule] = group.rule
-        write_forward, write_backward = writers_of(group)
-        forward.append(write_forward(group, rule, at))
-        backward.append(write_backward(group, rule, arrays, at))
+    forward, backward = [], []  # lines, per group or loop
+    for first, period, repeats in stretches(plan.groups.shapes):
+        loop = repeats > 1 and write_loop(plan.groups, first, period, repeats, constants)
+        for lines in [loop] if loop else (
+                write_group(number, plan.groups[number], constants)
+                for number in range(first, first + period * repeats)):
+            forward.append(lines[0])
+            backward.append(lines[1])
     forward = [line for lines in forward for line in lines] or \
         ["pass  # the function records no operation"]
     backward = [line for lines in reversed(backward) for line in lines] or \
@@ -59,10 +53,35 @@ def write_program(plan):
     return Program(source, constants)
 
 
+def write_group(number, group, constants):
+    """A group's forward and backward lines, written out; the constants they name are added to
+    `constants`."""
+    arrays = arrays_of(group)
+    names = {role: f"i{number}_{role}" for role in arrays}
+    constants.update({names[role]: array for role, array in arrays.items()
+                      if not isinstance(array, slice)})
+    at = {role: written(array, names[role]) for role, array in arrays.items()}
+    rule = rule_named(number, group, constants)
+    write_forward, write_backward = writers_of(group)
+    return write_forward(group, rule, at), write_backward(group, rule, arrays, at)
+
+
+def rule_named(number, group, constants):
+    """The name the program gives the group's rule, or its layer form where that evaluates the
+    group, added to `constants`."""
+    if group.layer is not None:
+        constants[f"layer{number}"] = group.rule.layer
+        return f"layer{number}"
+    constants[f"rule{number}"] = group.rule
+    return f"rule{number}"
+
+
 def writers_of(group):
     """The functions that write a group's forward and backward lines."""
     if group.layer is not None:
         return layer_forward, layer_backward
+    if per_sample_products(group):
+        return products_forward, products_backward
     if group.rule.variadic:
         return many_forward, many_backward
     return elementwise_forward, elementwise_backward
@@ -72,6 +91,171 @@ def indented(lines):
     return ["    " + line for line in lines]
 
 
+# ---- deep graphs: a stretch of repeating groups as one loop ----
+# A chain of a million links is two million groups: written out, a few lines each, its program
+# takes minutes and gigabytes to compile. Where the same shapes of group repeat (see
+# Groups.shapes), the program loops instead: the lines of one time round are written once, and
+# time k round they read their slots from row k of index tables (t12_out[k]).
+
+LOOP_FROM = 64  # groups: a shorter stretch of repeats is written out group by group
+LONGEST_PERIOD = 16  # groups per time round a loop, at most
+
+
+def stretches(shapes):
+    """The groups, in order, as (first, period, repeats): `repeats` times round `period`
+    groups whose shapes repeat, for a loop; or (number, 1, 1), one group to write out."""
+    cover, period = repeating(shapes)
+    number = 0  # the first group not yet given
+    for start in np.flatnonzero(cover >= LOOP_FROM).tolist():
+        if start < number:
+            continue  # within the loop before
+        yield from ((n, 1, 1) for n in range(number, start))
+        times = int(cover[start] // period[start])
+        yield start, int(period[start]), times
+        number = start + int(cover[start])
+    yield from ((n, 1, 1) for n in range(number, len(shapes)))
+
+
+def repeating(shapes):
+    """Per group: how many groups from it on repeat a period of shapes (whole periods, two at
+    least; else 0), and that period, the shortest of those that cover the most."""
+    cover, period = np.zeros(len(shapes), np.intp), np.ones(len(shapes), np.intp)
+    for p in range(1, min(LONGEST_PERIOD, len(shapes) // 2) + 1):
+        times = 1 + trues_from(shapes[p:] == shapes[:-p]) // p
+        covered = np.where(times >= 2, times * p, 0)
+        better = covered > cover[:len(covered)]
+        cover[:len(covered)][better] = covered[better]
+        period[:len(covered)][better] = p
+    return cover, period
+
+
+def trues_from(flags):
+    """Per position: how many of flags[i:] are True before the first False."""
+    falses = np.where(flags, len(flags), np.arange(len(flags)))
+    return np.minimum.accumulate(falses[::-1])[::-1] - np.arange(len(flags))
+
+
+def write_loop(groups, first, period, repeats, constants):
+    """The forward and backward lines of a loop over groups first .. first + period * repeats
+    - 1; None where a group's lines would not be the same each time round (they would depend
+    on where its slots lie)."""
+    loop_constants, forward, backward = {}, [], []
+    for number in range(first, first + period):
+        lines = loop_body(groups, number, number + period * np.arange(repeats), loop_constants)
+        if lines is None:
+            return None
+        forward += lines[0]
+        backward.append(lines[1])
+    constants.update(loop_constants)
+    last = first + period * repeats - 1
+    forward = [f"# groups {first:,} to {last:,}: {repeats:,} times round these {period} "
+               f"group{'s' * (period > 1)}, the k-th time on its own slots",
+               f"for k in range({repeats}):", *indented(forward)]
+    backward = [line for lines in reversed(backward) for line in lines]
+    if backward:
+        backward = [f"# groups {first:,} to {last:,}, backward: the last time round first",
+                    f"for k in range({repeats - 1}, -1, -1):",
+                    *indented(backward)]
+    return forward, backward
+
+
+def loop_body(groups, number, numbers, constants):
+    """The forward and backward lines, in a loop, of the groups `numbers` (one shape), and
+    their constants (named after the first, `number`); None if they cannot share lines.
+
+    The lines are written for a stand-in group whose slots are made-up numbers, each index a
+    row of a table; written for two different stand-ins they must be the same, and their
+    indexes the same selections of the group's slots: lines that depend on where the slots
+    lie (a slice, a view of a grid) would be wrong some time round."""
+    group = groups[number]
+    outputs, inputs = groups.rows(numbers)
+    slots = np.concatenate([outputs, inputs.reshape(len(numbers), -1)], axis=1)  # row k: time k
+    written = [stand_in_lines(group, number, slots, seed) for seed in (1, 2)]
+    if None in written or written[0][:2] != written[1][:2] or \
+            any(not np.array_equal(written[0][2][name], where)
+                for name, where in written[1][2].items()):
+        return None
+    forward, backward, positions, other_constants = written[0]
+    constants.update(other_constants)
+    constants.update({name: slots[:, where] for name, where in positions.items()})
+    return forward, backward
+
+
+def stand_in_lines(group, number, slots, seed):
+    """(forward lines, backward lines, {table name: positions}, {name: other constant}) of a
+    stand-in for the group, its slots made-up numbers (negative, in no order): table t{number}_
+    {role} row k is the slots at those positions of time k's slot row (slots[k]: outputs, then
+    input_slots row by row). None if an index is not made of the group's slots."""
+    stand_in, position = stand_in_group(group, seed)
+    arrays = arrays_of(stand_in)
+    at, positions, others = {}, {}, {}
+    for role, array in arrays.items():
+        name = f"t{number}_{role}"
+        if not isinstance(array, slice) and np.asarray(array).dtype == bool:
+            others[name], at[role] = array, name  # a mask: the same each time round
+            continue
+        made_up = np.arange(array.start, array.stop, array.step or 1) \
+            if isinstance(array, slice) else np.asarray(array)
+        where = position(made_up)
+        if where is None:
+            return None
+        table = slots[:, where]
+        at[role] = stepping(table)
+        if at[role] is None:  # a table of slots, row k for time k
+            positions[name], at[role] = where, f"{name}[k]"
+        if names_a_slot_twice_some_time(table):  # then the lines must sum into it
+            arrays[role] = made_up.copy()
+            arrays[role].flat[1] = made_up.flat[0]
+    rule = rule_named(number, stand_in, others)
+    write_forward, write_backward = writers_of(stand_in)
+    return (write_forward(stand_in, rule, at), write_backward(stand_in, rule, arrays, at),
+            positions, others)
+
+
+def stepping(table):
+    """An index that moves by the same step each time round, as the program writes it: time k's
+    slots a slice `start + step*k:stop + step*k` (a view of the slot array, where a table's row
+    would gather a copy); None for any other table."""
+    first = as_index(table[0]) if table.ndim == 2 else None
+    if not isinstance(first, slice):
+        return None
+    step = table[1, 0] - table[0, 0]
+    if (table != table[0] + step * np.arange(len(table))[:, None]).any():
+        return None
+    moved = "" if step == 0 else f" + {step}*k" if step > 0 else f" - {-step}*k"
+    every = "" if first.step in (None, 1) else f":{first.step}"
+    return f"{first.start}{moved}:{first.stop}{moved}{every}"
+
+
+def names_a_slot_twice_some_time(table):
+    """Does some row of the table (time round) name a slot twice?"""
+    rows = np.sort(table.reshape(len(table), -1), axis=1)
+    return bool((rows[:, 1:] == rows[:, :-1]).any())
+
+
+def stand_in_group(group, seed):
+    """A group of the same shape whose slots are made-up numbers, and the function from those
+    numbers back to their positions in the group's slot row (None for one not made up)."""
+    width = group.size * (1 + len(group.batched_inputs))
+    order = np.random.default_rng(seed).permutation(width)
+    made_up = -(3 + 2 * order)  # distinct, negative, and no two of them in a row
+    inputs = made_up[group.size:].reshape(-1, group.size)
+    if group.layer is not None and group.layer.dense:  # every neuron reads the same inputs
+        n = len(inputs) // 2
+        inputs[n:2 * n] = inputs[n:2 * n, :1]
+    stand_in = make_group(group.rule, group.batched, group.batched_inputs,
+                          made_up[:group.size], inputs, group.wanted)
+    at = np.empty(width, np.intp)
+    at[order] = np.arange(width)
+
+    def position(numbers):
+        numbers = -3 - numbers
+        if not ((numbers >= 0) & (numbers % 2 == 0) & (numbers < 2 * width)).all():
+            return None
+        return at[numbers // 2]
+    return stand_in, position
+
+
 # ---- the indexes a group's lines use ----
 
 def arrays_of(group):
@@ -79,7 +263,11 @@ def arrays_of(group):
     arrays = {"out": group.outputs}
     if group.layer is not None:
         layer = group.layer
-        arrays.update(weights=layer.weights, inputs=layer.inputs, bias=layer.bias)
+        arrays.update(inputs=layer.inputs, bias=layer.bias)
+        if weights_view(group) is None:  # (else read as a view of s, without an index)
+            arrays["weights"] = layer.weights
+    elif per_sample_products(group):
+        arrays.update(products_arrays(group))
     elif not group.rule.variadic:
         arrays.update({f"in{k}": index for k, index in enumerate(group.inputs)})
     else:
@@ -93,7 +281,9 @@ def many_arrays(group):
     backward pass, which positions' gradients go to batched slots and which to shared ones."""
     arrays = {}
     batched = np.array(group.batched_inputs, dtype=bool)
-    if batched.all() or not group.batched:
+    if group.size == 1 and (batched.all() or not group.batched):  # read as b[in, None]
+        arrays["in"] = as_index(group.input_slots[:, 0])
+    elif batched.all() or not group.batched:
         arrays["in"] = group.input_slots
     else:
         arrays.update(in_b=group.input_slots[batched], in_s=group.input_slots[~batched],
@@ -180,8 +370,8 @@ def elementwise_backward(group, rule, arrays, at):
 # ---- rules of any number of inputs: given stacked, (arity, G) or (arity, G, B) ----
 
 def stacked(group, at):
-    if "in" in at:
-        return f"{'b' if group.batched else 's'}[{at['in']}]"
+    if "in" in at:  # (one node's inputs are a row index, often a slice: no gather)
+        return f"{'b' if group.batched else 's'}[{at['in']}{', None' * (group.size == 1)}]"
     return f"stack_mixed(s, b, {at['in_b']}, {at['in_s']}, {at['mask']})"
 
 
@@ -216,8 +406,8 @@ def layer_heading(group):
 
 def layer_forward(group, layer, at):
     return [layer_heading(group),
-            f"{output(group, at)} = {layer}.value(s[{at['weights']}], b[{at['inputs']}], "
-            f"s[{at['bias']}])"]
+            f"{output(group, at)} = {layer}.value({weights_read(group, at)}, "
+            f"b[{at['inputs']}], s[{at['bias']}])"]
 
 
 def layer_backward(group, layer, arrays, at):
@@ -226,13 +416,136 @@ def layer_backward(group, layer, arrays, at):
         return []
     lines = [layer_heading(group), f"up = {output(group, at, gradient=True)}"]
     if want_weights:
-        lines.append(added("gs", "weights", arrays, at,
-                           f"{layer}.weights_gradient(b[{at['inputs']}], up)"))
+        lines.append(weights_added(group, arrays, at,
+                                   f"{layer}.weights_gradient(b[{at['inputs']}], up)"))
     if want_inputs:
         lines.append(added("gb", "inputs", arrays, at,
-                           f"{layer}.inputs_gradient(s[{at['weights']}], up, "
+                           f"{layer}.inputs_gradient({weights_read(group, at)}, up, "
                            f"dense={group.layer.dense})"))
     if want_bias:
+        lines.append(added("gs", "bias", arrays, at, f"{layer}.bias_gradient(up)"))
+    return lines
+
+
+# A layer's weights usually lie in the shared slots as a grid: neuron after neuron, each one's
+# weights side by side (MLP's w1..wn, b; Linear's rows). Read as a view of `s` (a reshape of a
+# slice), the (n, G) weights cost no gather each step and their gradient no scatter.
+
+def weights_read(group, at):
+    """The layer's (n, G) weights as the program reads them: a view of `s` where they lie on
+    a grid, else gathered by their index."""
+    view = weights_view(group)
+    if view is None:
+        return f"s[{at['weights']}]"
+    window, columns, transposed = view
+    return f"s[{window}]{columns}{'.T' * transposed}"
+
+
+def weights_added(group, arrays, at, gradient):
+    """The line adding the (n, G) `gradient` to the weights' slots of `gs`: into a view where
+    they lie on a grid (transposed to the view's (G, n) when the grid runs neuron by neuron)."""
+    view = weights_view(group)
+    if view is None:
+        return added("gs", "weights", arrays, at, gradient)
+    window, columns, transposed = view
+    return f"gs[{window}]{columns} += {gradient}{'.T' * transposed}"
+
+
+def weights_view(group):
+    """The layer's weights as a view of the shared slots (see grid_view), or None."""
+    return grid_view(group.layer.weights, layer_bound(group))
+
+
+def layer_bound(group):
+    """One past the last shared slot the layer reads: a view's window may reach that far."""
+    last = int(group.layer.weights.max())
+    index = group.layer.bias
+    if isinstance(index, slice):
+        last = max(last, index.start + (group.size - 1) * (index.step or 1))
+    else:
+        last = max(last, int(np.max(index)))
+    return last + 1
+
+
+def grid_view(slots, bound):
+    """(window, columns, transposed) when the slots (n, G) are a view of a 1-D array:
+    `array[window]{columns}` then `.T` if transposed, within [0, bound); else None.
+
+    Neuron by neuron, slots[i, g] = base + i + g·stride (stride >= n): the window's rows of
+    `stride` slots, one per neuron, hold each neuron's n weights at the same columns. Input by
+    input, slots[i, g] = base + i·stride + g (stride >= G): the rows are the inputs."""
+    for transposed, grid in ((True, slots.T), (False, slots)):
+        rows, width = grid.shape  # each row: `width` consecutive slots, rows `stride` apart
+        base = int(grid[0, 0])
+        stride = int(grid[1, 0] - base) if rows > 1 else width
+        if stride < width or (grid != base + np.arange(width)
+                              + stride * np.arange(rows)[:, None]).any():
+            continue
+        for start in (base, base - (stride - width)):  # the grid at the rows' start, or end
+            if start >= 0 and start + rows * stride <= bound:
+                first = base - start
+                return (f"{start}:{start + rows * stride}",
+                        f".reshape({rows}, {stride})[:, {first}:{first + width}]", transposed)
+    return None
+
+
+# ---- dot nodes whose weights are per sample too (cross-entropy's one-hot target · logits) ----
+# The rule's layer form takes them as (n, G, B) arrays: products summed, no (2n + 1, G, B)
+# stack of every input and no sum written out term by term.
+
+def per_sample_products(group):
+    """Does the rule's layer form evaluate this group as products of per-sample numbers? Its
+    inputs (w1..wn, x1..xn, b) have the w and the x all per sample."""
+    if group.rule.layer is None or group.layer is not None or not group.batched:
+        return False
+    n = len(group.batched_inputs) // 2
+    return all(group.batched_inputs[:2 * n])
+
+
+def products_arrays(group):
+    """The rows of the weights and the inputs, (n, G) or for one node (n,), and the bias."""
+    n = len(group.input_slots) // 2
+    rows = (lambda slots: as_index(slots[:, 0])) if group.size == 1 else (lambda slots: slots)
+    return {"weights": rows(group.input_slots[:n]), "inputs": rows(group.input_slots[n:2 * n]),
+            "bias": as_index(group.input_slots[2 * n])}
+
+
+def products_read(group, at, role):
+    """The weights or the inputs as (n, G, B): one node's rows get a G axis of 1."""
+    return f"b[{at[role]}{', None' * (group.size == 1)}]"
+
+
+def products_heading(group):
+    return f"{heading(group)}: per-sample weights, products summed ({group.rule.name}'s layer form)"
+
+
+def products_forward(group, rule, at):
+    layer = f"{rule}.layer"  # (the group's constant is its rule; plan.py marks no layer)
+    bias = f"{'b' if group.batched_inputs[-1] else 's'}[{at['bias']}]"
+    return [products_heading(group),
+            f"{output(group, at)} = {layer}.value({products_read(group, at, 'weights')}, "
+            f"{products_read(group, at, 'inputs')}, {bias})"]
+
+
+def products_backward(group, rule, arrays, at):
+    layer = f"{rule}.layer"
+    n = len(group.wanted) // 2
+    want_weights, want_inputs, want_bias = any(group.wanted[:n]), any(group.wanted[n:2 * n]), \
+        group.wanted[2 * n]
+    if not (want_weights or want_inputs or want_bias):
+        return []
+    lines = [products_heading(group), f"up = {output(group, at, gradient=True)}"]
+    one_node = "[:, 0]" * (group.size == 1)  # (n, 1, B) -> the rows' (n, B)
+    # ∂/∂w = x and ∂/∂x = w, per sample: the layer form's inputs gradient, either way round
+    for role, other, wanted in (("weights", "inputs", want_weights),
+                                ("inputs", "weights", want_inputs)):
+        if wanted:
+            lines.append(added("gb", role, arrays, at,
+                               f"{layer}.inputs_gradient({products_read(group, at, other)}, "
+                               f"up, dense=False){one_node}"))
+    if want_bias and group.batched_inputs[-1]:
+        lines.append(added("gb", "bias", arrays, at, "up"))
+    elif want_bias:
         lines.append(added("gs", "bias", arrays, at, f"{layer}.bias_gradient(up)"))
     return lines
 

@@ -13,8 +13,8 @@ from typing import Any
 from dataclasses import dataclass
 from numbers import Real
 
-from ..backward import topological_order
 from ..value import TraceError, Value, as_float, is_sequence, no_grad, tracing
+from ..walk import depth_first
 from .tape import Tape
 
 
@@ -70,12 +70,10 @@ def record(function, example):
         outputs = as_outputs(function(inputs))
     finally:
         tracing.reset(token)
-    nodes, seen = [], set()
-    for out in outputs:  # one order for all outputs: each one's order is already valid
-        for node in topological_order(out):
-            if node not in seen:
-                seen.add(node)
-                nodes.append(node)
+    nodes, seen = [], {}
+    for out in outputs:  # one order for all outputs: each adds the nodes not seen before it
+        nodes += depth_first(out, seen)
+    del seen  # (a hash table of every node: gone before the plan makes its own)
     by_hand = [node for node in nodes if node.parents and node.rule.by_hand]
     if by_hand:
         raise TraceError(f"the traced function builds {len(by_hand)} node(s) micrograd's way "
