@@ -20,7 +20,7 @@ from .elementary import DomainError
 from .pictures import BackwardSteps, Picture, backward_steps, draw_graph
 from .value import (TraceError, Value, dot, enable_grad, is_grad_enabled, logsumexp, no_grad,
                     set_grad_enabled, total)
-from .walk import collector_paused
+from .collector import collector_paused, set_collector_spacing
 
 if TYPE_CHECKING:
     # For type checkers: the table's functions (exp, log1p, ...) are added to this module's
@@ -35,6 +35,7 @@ __all__ = [
     "Value", "DomainError", "grad", "hessian", "topological_order", "chain_rule_steps",
     "ChainRuleStep", "jvp", "hvp", "jacobian", "no_grad",
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "collector_paused",
+    "set_collector_spacing",
     "dot", "total", "logsumexp", "define",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",

@@ -20,6 +20,7 @@ from math import isfinite, isinf
 import numpy as np
 
 from . import ops
+from .collector import graph_watch
 from .walk import data_of, float_adjoints, grad_lock, local_derivatives
 
 Function = TypeVar("Function", bound=Callable[..., Any])  # a function, kept as it is typed
@@ -517,6 +518,8 @@ def _on_arrays(rule, who, inputs):
 def is_sequence(x):
     """A list, tuple, array row or other sequence of items: not text, a number or a Value
     (what the functions that take several inputs check before they take them apart)."""
+    if type(x) is list or type(x) is tuple:
+        return True  # the common case, before the slower checks (numbers.Real is an ABC)
     return hasattr(x, "__iter__") and not isinstance(x, (str, bytes, Value, numbers.Real))
 
 
@@ -583,6 +586,8 @@ def apply_unary(rule, a):
     if _grad_enabled.get():
         out.rule = rule
         out.first_parent = a
+        if graph_watch.idle:  # the first node of a graph: see collector.py
+            graph_watch.begin(out)
     else:
         out.rule = out.first_parent = None
     out.second_parent = out.all_parents = out.walk_mark = None
@@ -608,6 +613,8 @@ def apply_binary(rule, a, b):
         out.rule = rule
         out.first_parent = a
         out.second_parent = b
+        if graph_watch.idle:  # the first node of a graph: see collector.py
+            graph_watch.begin(out)
     else:
         out.rule = out.first_parent = out.second_parent = None
     out.all_parents = out.walk_mark = None
@@ -627,6 +634,8 @@ def apply_rule_many(rule, inputs):
     if _grad_enabled.get():
         out.rule = rule
         out.all_parents = tuple(inputs)
+        if graph_watch.idle:  # the first node of a graph: see collector.py
+            graph_watch.begin(out)
     return out
 
 

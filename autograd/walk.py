@@ -8,15 +8,14 @@ on it, and it on neither.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-import gc
 import math
 import numbers
 import sys
 import threading
 from operator import attrgetter
 
-from .ops import ADD, MUL
+from .collector import collector_paused
+from .ops import ADD, DOT, MUL
 
 data_of = attrgetter("data")
 adjoint_of = attrgetter("adjoint")
@@ -121,6 +120,17 @@ def _walk(output, order):
                 if not parents:
                     continue  # a leaf
                 rule, upstream = node.rule, node.adjoint
+                if rule is DOT:  # written out, as + and * below: a neuron's w·x + b
+                    n = len(parents) // 2
+                    weights, inputs = parents[:n], parents[n:2 * n]
+                    # in the table's order (weights, inputs, bias), so that a Value given
+                    # twice gets its sum in the same order, to the bit
+                    for w, x in zip(weights, inputs):
+                        w.adjoint += x.data * upstream  # ∂/∂w_i = x_i
+                    for w, x in zip(weights, inputs):
+                        x.adjoint += w.data * upstream  # ∂/∂x_i = w_i
+                    parents[-1].adjoint += upstream  # ∂/∂b = 1
+                    continue
                 if rule.by_hand:
                     return False
                 locals_ = rule.partials(list(map(data_of, parents)), node.data)
@@ -212,28 +222,6 @@ def closure_derivatives(node):
 def _same(a, b):
     """Equal, NaN counting as equal to NaN (a .grad nobody wrote may well be NaN)."""
     return a == b or (a != a and b != b)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for a block, and set back as it was after.
-
-    Graphs hold no reference cycles, so they are freed without the collector; but the
-    collector, woken by the allocations, would scan every node of a large graph again and
-    again (about half the time of building and walking one, measured in benchmarks/).
-    backward() pauses it for its walk; wrap a training step to pause it for the forward pass:
-
-        with collector_paused():
-            loss = model_loss()
-            loss.backward()
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _check_finite(order, by_closures=False):

@@ -1,0 +1,126 @@
+"""The cyclic collector while graphs are recorded (autograd/collector.py): its threshold raised
+by the first node recorded and put back as the graph goes; what the user set left alone."""
+import gc
+
+import pytest
+
+from autograd import Value, no_grad, set_collector_spacing
+from autograd.collector import SPACED_THRESHOLD, graph_watch
+
+
+@pytest.fixture(autouse=True)
+def collector_as_found():
+    """Each test starts with no watch on and the default thresholds, and leaves them so."""
+    saved, was_enabled = gc.get_threshold(), gc.isenabled()
+    gc.collect()  # ends any watch left by earlier tests (the callback puts the threshold back)
+    gc.set_threshold(700, 10, 10)
+    gc.enable()
+    yield
+    set_collector_spacing(True)
+    gc.collect()
+    gc.set_threshold(*saved)
+    (gc.enable if was_enabled else gc.disable)()
+
+
+def graph(n=50):
+    x = Value(0.5)
+    out = x
+    for _ in range(n):
+        out = out * 1.0001 + 0.0001
+    return out
+
+
+def test_recording_raises_the_threshold_and_dropping_the_graph_puts_it_back():
+    out = graph()
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
+    out.backward()
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)  # still alive: still raised
+    del out
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_no_recording_no_change():
+    with no_grad():
+        out = graph()
+    assert gc.get_threshold() == (700, 10, 10)
+    del out
+    Value(1.0)  # a leaf records nothing either
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_threshold_the_user_sets_meanwhile_is_left_as_set():
+    out = graph()
+    gc.set_threshold(1234, 5, 5)
+    del out
+    assert gc.get_threshold() == (1234, 5, 5)
+
+
+def test_a_disabled_collector_is_left_disabled_and_its_threshold_untouched():
+    gc.disable()
+    out = graph()
+    assert not gc.isenabled() and gc.get_threshold() == (700, 10, 10)
+    del out
+    assert not gc.isenabled() and gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_higher_threshold_is_not_lowered():
+    gc.set_threshold(10 * SPACED_THRESHOLD, 10, 10)
+    out = graph()
+    del out
+    assert gc.get_threshold() == (10 * SPACED_THRESHOLD, 10, 10)
+
+
+def test_switched_off_it_changes_nothing():
+    assert set_collector_spacing(False) is True
+    out = graph()
+    assert gc.get_threshold() == (700, 10, 10)
+    del out
+    assert set_collector_spacing(True) is False
+    out = graph()
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
+
+
+def test_switching_off_while_a_graph_lives_puts_the_threshold_back():
+    out = graph()
+    set_collector_spacing(False)
+    assert gc.get_threshold() == (700, 10, 10)
+    del out
+
+
+def test_the_switch_takes_a_bool():
+    with pytest.raises(TypeError, match="True or False"):
+        set_collector_spacing("no")
+
+
+def test_many_new_objects_alive_when_the_graph_goes_defer_it_to_the_next_collection():
+    first = graph()
+    second = graph(2000)  # recorded while the first lives: the next step's graph, say
+    del first  # many new objects still alive: putting the threshold back now would scan them
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
+    assert graph_watch.idle  # the next node recorded takes the watch over
+    del second
+    gc.collect()  # or the collector's next run puts it back
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_training_loop_that_keeps_the_last_loss_runs_no_collection_per_step():
+    # micrograd's demo keeps `total_loss` at module level: each step's graph is recorded while
+    # the previous one is alive. The collector should not scan those graphs step after step.
+    runs = []
+
+    def count(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+
+    w = [Value(0.1 * i) for i in range(30)]
+    gc.callbacks.append(count)
+    try:
+        for _ in range(10):
+            loss = sum((wi * wi for wi in w for _ in range(200)), Value(0.0))  # 12,000 nodes
+            loss.backward()
+    finally:
+        gc.callbacks.remove(count)
+    assert runs == []  # with the threshold at 700 there would be dozens
+    del loss
+    gc.collect()
+    assert gc.get_threshold() == (700, 10, 10)
