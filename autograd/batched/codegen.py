@@ -222,7 +222,8 @@ def stepping(table):
     step = table[1, 0] - table[0, 0]
     if (table != table[0] + step * np.arange(len(table))[:, None]).any():
         return None
-    moved = "" if step == 0 else f" + {step}*k" if step > 0 else f" - {-step}*k"
+    times = "k" if abs(step) == 1 else f"{abs(step)}*k"
+    moved = "" if step == 0 else f" + {times}" if step > 0 else f" - {times}"
     every = "" if first.step in (None, 1) else f":{first.step}"
     return f"{first.start}{moved}:{first.stop}{moved}{every}"
 
