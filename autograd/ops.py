@@ -413,11 +413,16 @@ DOT = entry("dot", Rule("dot", _dot_value, _dot_partials, variadic=True))
 # dot's layer form: the same rule for a whole layer of neurons at once. On a tape, G dot nodes
 # whose weights and bias are shared and whose inputs are per sample (B samples) are a layer;
 # the generic batched evaluation would stack their inputs as an (inputs, G, B) array, matrix
-# products need none. tests/test_batched.py checks that both give the same numbers.
+# products need none. tests/test_batched.py checks that both give the same numbers. The same
+# functions serve dot nodes whose weights are per sample too (cross-entropy's one-hot target
+# dotted with the logits): weights (n, G, B), each sample's products summed.
 
 def _layer_value(weights, inputs, bias):
     """w·x + b for G neurons and B samples: weights (n, G), bias (G,), inputs (n, G, B), or
-    (n, B) where every neuron reads the same inputs (a dense layer: one matrix product)."""
+    (n, B) where every neuron reads the same inputs (a dense layer: one matrix product).
+    Weights (n, G, B), one set per sample: inputs (n, G, B), bias (G,) or (G, B)."""
+    if weights.ndim == 3:
+        return (weights * inputs).sum(axis=0) + (bias if bias.ndim == 2 else bias[:, None])
     if inputs.ndim == 2:
         return weights.T @ inputs + bias[:, None]
     return np.einsum("ng,ngb->gb", weights, inputs) + bias[:, None]
@@ -436,7 +441,9 @@ def _layer_weights_gradient(inputs, upstream):
 
 def _layer_inputs_gradient(weights, upstream, dense):
     """(n, G, B): each input's weight × upstream; or (n, B) in a dense layer, summed over the
-    neurons that read the input."""
+    neurons that read the input. (Weights (n, G, B), per sample: each sample's own.)"""
+    if weights.ndim == 3:
+        return weights * upstream
     if not dense:
         return weights[:, :, None] * upstream[None]
     if weights.shape[1] == 1:  # one neuron: an outer product, cheaper elementwise

@@ -100,13 +100,15 @@ class TracedEngine:
         self.optimizer = optimizer
         self.samples = np.column_stack([X, rows])  # a sample's row: its inputs, its targets
         self.tape = trace_objective(model, loss, self.samples, X.shape[1], l2, optimizer.params)
+        self.replay = self.tape.replay_on(self.samples)  # its arrays kept from step to step
         self.parameters = values_to_vector(optimizer.params)
         self.gradient: np.ndarray | None = None
 
     def forward_backward(self, batch: np.ndarray) -> tuple[float, np.ndarray]:
-        try:
-            (objective, _, *outputs), self.gradient = self.tape.value_and_grad(
-                self.samples[batch], at=self.parameters)
+        try:  # (the gradient is a view into the replay's arrays: step() reads it before the
+            # next forward_backward writes them again)
+            (objective, _, *outputs), self.gradient = self.replay.value_and_grad(
+                batch, at=self.parameters)
         except ArithmeticError as error:  # name the sample by its row of X, not the batch's
             raise named_by_row(error, batch) from None
         # the mean as numpy's mean computes it, without its overhead; a row per sample

@@ -36,6 +36,8 @@ class Tape:
         mean over the batch (reduction="sum": its sum) with respect to `tape.wrt`, as a
         vector; writes nothing.
     tape.backward(batch): the same gradient, added to each parameter's `.grad`.
+    tape.replay_on(samples): a Replay, for a training loop over those samples (its arrays
+        made once and reused between steps).
 
     Its program — one numpy call per group of nodes, a forward and a backward function — is
     compiled once; `tape.source` is its text.
@@ -62,9 +64,11 @@ class Tape:
 
     def run(self, batch: Batch) -> list[np.ndarray]:
         """The traced outputs for every row of batch: a list of arrays, one per output."""
+        batch = self._checked_batch(batch)
+        arrays = SlotArrays(self.plan, len(batch))
         with np.errstate(all="ignore"):
-            shared, batched = self._forward(batch)
-        return self._outputs(shared, batched)
+            self._forward(arrays, batch.T, self._point(None))
+        return self._outputs(arrays)
 
     def value_and_grad(self, batch: Batch, at: np.ndarray | None = None,
                        reduction: str = "mean") -> tuple[list[np.ndarray], np.ndarray]:
@@ -77,13 +81,11 @@ class Tape:
             by default their `.data`. Nothing is written: no `.grad`, no `.data`, so a
             training loop can keep its parameters in one numpy vector between steps."""
         reduction = checked_reduction(reduction)
+        batch = self._checked_batch(batch)
+        arrays = SlotArrays(self.plan, len(batch))  # fresh ones: a tape runs on any thread
         with np.errstate(all="ignore"):
-            shared, batched = self._forward(batch, at)
-            gradient = self._gradient(shared, batched, reduction)[:len(self.wrt)]
-        if not all_finite(gradient):
-            with np.errstate(all="ignore"):
-                explain_non_finite_gradient(self.plan, shared, batched)
-        return self._outputs(shared, batched), gradient
+            gradient = self._forward_backward(arrays, batch.T, self._point(at), reduction)
+        return self._outputs(arrays), gradient
 
     def backward(self, batch: Batch, reduction: str = "mean") -> list[np.ndarray]:
         """Add to `.grad` of every Value v in `wrt` (the parameters) d/dv of the first output's
@@ -95,38 +97,51 @@ class Tape:
             leaf.grad += g
         return outputs
 
-    # -- running the program --
+    def replay_on(self, samples: Batch) -> Replay:
+        """The tape over one set of samples, for a training loop: batches given as row indices,
+        the arrays kept between steps (see Replay)."""
+        return Replay(self, samples)
 
-    def _forward(self, batch, at=None):
-        """The slot arrays after the forward program: shared (one number per slot) and
-        batched (one row per slot, one column per sample)."""
-        batch = self._checked_batch(batch)
-        width, known = len(batch), len(self.wrt)
-        shared = np.empty(self.plan.shared_size)
-        shared[:known] = values_to_vector(self.wrt) if at is None else self._checked_point(at)
-        shared[known:known + len(self.plan.others)] = list(map(data_of, self.plan.others))
-        batched = np.empty((self.plan.batched_size, width))
-        batched[:self.input_count] = batch.T
-        self._forward_program(shared, batched)
-        if not all_finite(shared, batched):  # (NaN or inf in the data itself flows on, IEEE)
-            explain_non_finite_values(self.plan, shared, batched)
-        return shared, batched
+    # -- running the program (under np.errstate(all="ignore"): inf and NaN are looked at
+    # once, at the end of each pass) --
 
-    def _gradient(self, shared, batched, reduction):
-        """d (mean or sum over the batch of the first output) / d every shared slot."""
-        shared_grads, batched_grads = np.zeros(shared.shape), np.zeros(batched.shape)
+    def _forward(self, arrays, columns, point):
+        """The forward program over the arrays, the batch's samples given as columns, the
+        parameters at `point`; then every value checked at once."""
+        s, b = arrays.s, arrays.b
+        known = len(self.wrt)
+        s[:known] = point
+        if self.plan.others:
+            s[known:known + len(self.plan.others)] = list(map(data_of, self.plan.others))
+        b[:self.input_count] = columns
+        self._forward_program(s, b)
+        if not all_finite(arrays.values):  # (NaN or inf in the data itself flows on, IEEE)
+            explain_non_finite_values(self.plan, s, b)
+
+    def _forward_backward(self, arrays, columns, point, reduction):
+        """The forward and the backward program: d (mean or sum over the batch of the first
+        output) / d every parameter, as a view of arrays.gs, checked."""
+        self._forward(arrays, columns, point)
+        arrays.gradients.fill(0.0)
         is_batched, out = self.plan.outputs[0]
-        samples = batched.shape[1]
+        samples = arrays.b.shape[1]
         if is_batched:  # one number per sample: the mean weighs each by 1 / samples
-            batched_grads[out] = 1.0 / samples if reduction == "mean" else 1.0
+            arrays.gb[out] = 1.0 / samples if reduction == "mean" else 1.0
         else:  # one number for the batch: its mean is itself, its sum `samples` times it
-            shared_grads[out] = 1.0 if reduction == "mean" else float(samples)
-        self._backward_program(shared, batched, shared_grads, batched_grads)
-        return shared_grads
+            arrays.gs[out] = 1.0 if reduction == "mean" else float(samples)
+        self._backward_program(arrays.s, arrays.b, arrays.gs, arrays.gb)
+        gradient = arrays.gs[:len(self.wrt)]
+        if not all_finite(gradient):
+            explain_non_finite_gradient(self.plan, arrays.s, arrays.b)
+        return gradient
 
-    def _outputs(self, shared, batched):
-        width = batched.shape[1]
-        return [batched[s] if b else np.full(width, shared[s]) for b, s in self.plan.outputs]
+    def _outputs(self, arrays):
+        width = arrays.b.shape[1]
+        return [arrays.b[s] if b else np.full(width, arrays.s[s]) for b, s in self.plan.outputs]
+
+    def _point(self, at):
+        """The parameters' values: `at`, checked, or by default their .data."""
+        return values_to_vector(self.wrt) if at is None else self._checked_point(at)
 
     def _checked_batch(self, batch):
         try:
@@ -159,8 +174,59 @@ def checked_reduction(reduction):
     return reduction
 
 
-def all_finite(*arrays):
-    # A sum is finite only if every term is (inf and NaN never cancel out), so one sum per
-    # array answers at once in the usual case; only a sum that overflowed needs a closer look.
-    with np.errstate(all="ignore"):  # (inf - inf in the sum is not worth a warning)
-        return all(math.isfinite(a.sum()) or np.isfinite(a).all() for a in arrays)
+def all_finite(array):
+    # A sum is finite only if every term is (inf and NaN never cancel out), so one sum answers
+    # at once in the usual case; only a sum that overflowed needs a closer look. (Called under
+    # np.errstate(all="ignore"): inf - inf in the sum is not worth a warning.)
+    return math.isfinite(array.sum()) or bool(np.isfinite(array).all())
+
+
+class SlotArrays:
+    """The program's arrays for batches of `width` samples: the values s (shared slots) and b
+    (batched slots, one row each, one column per sample), and their gradients gs and gb. Each
+    pair is a view of one block, so that one sum checks every value and one fill clears every
+    gradient."""
+
+    def __init__(self, plan, width):
+        shared, batched = plan.shared_size, plan.batched_size
+        self.values = np.empty(shared + batched * width)
+        self.gradients = np.empty(shared + batched * width)
+        # (contiguous: the program reads a layer's weights as reshaped slices of s, views)
+        self.s, self.b = self.values[:shared], self.values[shared:].reshape(batched, width)
+        self.gs = self.gradients[:shared]
+        self.gb = self.gradients[shared:].reshape(batched, width)
+
+
+class Replay:
+    """A tape over one set of samples (tape.replay_on(samples)), for a training loop such as
+    nn.fit's traced engine: the samples are checked once, a batch is given as the indices of
+    its rows, and the program's arrays are made once per batch size and then reused.
+
+    So the arrays it returns are views into those arrays, good until its next call; and one
+    Replay serves one thread at a time (the tape itself serves any number)."""
+
+    KEPT = 4  # the batch sizes whose arrays are kept (a training run meets one or two)
+
+    def __init__(self, tape, samples):
+        self.tape = tape
+        self.samples = tape._checked_batch(samples)
+        self.arrays = {}  # batch size -> SlotArrays
+
+    def value_and_grad(self, rows, at=None, reduction="mean"):
+        """tape.value_and_grad(samples[rows], at, reduction), in the arrays kept for batches of
+        len(rows): (the outputs, one array per output; the gradient as a vector)."""
+        reduction = checked_reduction(reduction)
+        if len(rows) == 0:
+            raise ValueError("the batch is empty: give at least one sample")
+        columns = self.samples[rows].T
+        arrays = self.arrays.get(len(rows)) or self._new_arrays(len(rows))
+        with np.errstate(all="ignore"):
+            gradient = self.tape._forward_backward(arrays, columns, self.tape._point(at),
+                                                   reduction)
+        return self.tape._outputs(arrays), gradient
+
+    def _new_arrays(self, width):
+        if len(self.arrays) >= self.KEPT:
+            del self.arrays[next(iter(self.arrays))]  # the oldest
+        arrays = self.arrays[width] = SlotArrays(self.tape.plan, width)
+        return arrays

@@ -1,0 +1,257 @@
+"""The replay's fast paths (issue #14: traced replay at numpy's speed) against the slow ones and
+the eager engine: a layer's weights read as a view of the shared slots, dot over per-sample
+weights (cross-entropy's one-hot · logits) by its layer form, one node of a many-input rule read
+without a gather, and a Replay's arrays kept from step to step."""
+import numpy as np
+import pytest
+
+import nn
+from autograd import Value, dot, grad, logsumexp, ops, trace
+from autograd.batched.codegen import grid_view
+
+
+def close_arrays(a, b, tolerance=1e-12):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(
+        (np.abs(a - b) <= tolerance * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))).all())
+
+
+def eager(function, batch, wrt):
+    """(per-sample outputs, gradient of their mean) by the eager engine."""
+    outputs, gradients = [], []
+    for row in batch:
+        out = function([Value(x) for x in row])
+        outputs.append(out.data)
+        gradients.append([g.data for g in grad(out, wrt)])
+    return np.array(outputs), np.mean(gradients, axis=0)
+
+
+def against_eager(function, batch, wrt):
+    tape = trace(function, batch[0], wrt=wrt)
+    (values,), gradient = tape.value_and_grad(batch)
+    expected_values, expected_gradient = eager(function, batch, wrt)
+    assert close_arrays(values, expected_values)
+    assert close_arrays(gradient, expected_gradient)
+    return tape
+
+
+def values(rng, *shape):
+    return np.vectorize(lambda x: Value(float(x)), otypes=[object])(rng.normal(size=shape))
+
+
+# ---- a layer's weights as a view of the shared slots ----
+
+def test_grid_view_reads_the_slots_it_names():
+    s = np.arange(100.0)
+    cases = [np.arange(12).reshape(4, 3, order="F") + 5,  # neuron by neuron, side by side
+             (np.arange(4)[:, None] + 6 * np.arange(3)) + 2,  # neuron by neuron, a gap of 2
+             np.arange(4)[:, None] * 7 + np.arange(3) + 1,  # input by input
+             np.arange(5)[:, None] + 40]  # one neuron
+    for slots in cases:
+        window, columns, transposed = grid_view(slots, len(s))
+        view = eval(f"s[{window}]{columns}{'.T' * transposed}")
+        assert np.array_equal(view, s[slots])
+        assert np.shares_memory(view, s)
+    assert grid_view(np.array([[3, 4], [5, 9]]), 20) is None  # no grid
+    assert grid_view(np.array([[0, 3], [1, 4]]), 4) is None  # its window would pass the end
+
+
+def layouts(rng, n, G):
+    """Layers whose weights lie in the shared slots in different orders, as (name, function,
+    wrt): the order of wrt is the order of the slots."""
+    W, b = values(rng, G, n), values(rng, G)
+
+    def layer(row):
+        return sum(dot(W[g], row, b[g]).tanh() for g in range(G))
+
+    return [("neuron by neuron, bias after", layer, [p for g in range(G) for p in (*W[g], b[g])]),
+            ("neuron by neuron, bias first", layer, [p for g in range(G) for p in (b[g], *W[g])]),
+            ("weights as one block (Linear)", layer, [*W.ravel(), *b]),
+            ("input by input", layer, [*W.T.ravel(), *b]),
+            ("only the weights trained", layer, list(W.ravel()))]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_layer_read_as_a_view_gives_the_eager_engines_numbers(seed):
+    rng = np.random.default_rng(seed)
+    n, G = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    batch = rng.normal(size=(int(rng.integers(1, 9)), n))
+    for name, function, wrt in layouts(rng, n, G):
+        tape = against_eager(function, batch, wrt)
+        if name != "only the weights trained":  # (there the biases lie elsewhere: either way)
+            assert ".reshape(" in tape.source, (name, tape.source)
+
+
+def test_an_mlp_reads_its_weights_without_an_index():
+    model = nn.MLP(4, [8, 3], seed=0)
+    tape = trace(lambda row: sum(model(row)), [0.1, 0.2, 0.3, 0.4], wrt=model.parameters())
+    assert "_weights" not in tape.source  # no index array: views of s
+    batch = np.random.default_rng(1).normal(size=(6, 4))
+    against_eager(lambda row: sum(model(row)), batch, model.parameters())
+
+
+# ---- dot over per-sample weights: cross-entropy's one-hot · logits ----
+
+def both_ways(function, batch, wrt, monkeypatch):
+    """(outputs, gradient) by dot's layer form and by the generic dot rule."""
+    answers = []
+    for layer in (ops.DOT.layer, None):
+        with monkeypatch.context() as patch:
+            patch.setattr(ops.DOT, "layer", layer)
+            tape = trace(function, batch[0], wrt=wrt)
+        assert ("per-sample weights, products summed" in tape.source) == (layer is not None)
+        (outputs,), gradient = tape.value_and_grad(batch)
+        answers.append((outputs, gradient))
+    return answers
+
+
+def per_sample_dots(rng, n):
+    W, b = values(rng, n, n), values(rng, n)
+    c = Value(0.3)
+
+    def logits(row):
+        return [dot(W[i], row[:n], b[i]) for i in range(n)]
+
+    def cross_entropy(row):  # nn.losses' term: logsumexp(z) - one_hot · z
+        z = logits(row)
+        return logsumexp(z) - dot(row[n:], z)
+
+    def weights_trained(row):  # per-sample weights made from parameters: their gradient too
+        z = logits(row)
+        return dot([zi * c for zi in z], row[n:], c).tanh()
+
+    def per_sample_bias(row):
+        return dot(row[n:], logits(row), row[0] * c).sin()
+
+    def two_at_once(row):  # two such nodes at one depth: one group of 2
+        z = logits(row)
+        return dot(row[n:], z) * dot(z, row[n:], b[0])
+
+    params = [*W.ravel(), *b]
+    return [("cross-entropy", cross_entropy, params),
+            ("weights trained", weights_trained, [*params, c]),
+            ("a per-sample bias", per_sample_bias, [*params, c]),
+            ("two at once", two_at_once, params)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dot_over_per_sample_weights_equals_the_generic_rule_and_eager(seed, monkeypatch):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 5))
+    for size in (1, 7):  # a batch of one sample, and several
+        batch = np.column_stack([rng.normal(size=(size, n)), np.eye(n)[rng.integers(0, n, size)]])
+        for name, function, wrt in per_sample_dots(rng, n):
+            (fast, fast_gradient), (generic, generic_gradient) = both_ways(function, batch, wrt,
+                                                                           monkeypatch)
+            assert close_arrays(fast, generic) and close_arrays(fast_gradient, generic_gradient)
+            expected, expected_gradient = eager(function, batch, wrt)
+            assert close_arrays(fast, expected) and close_arrays(fast_gradient, expected_gradient)
+
+
+def test_cross_entropy_on_the_tape_against_torch():
+    torch = pytest.importorskip("torch")
+    X, y = nn.data.blobs(20, centers=3, seed=2)
+    model = nn.MLP(2, [5, 3], seed=3)
+    loss = nn.losses.cross_entropy
+    rows = loss.encode(y, 3)
+    engine = nn.engines.TracedEngine(model, loss, X, rows,
+                                     nn.optim.SGD(model.parameters(), lr=0.1))
+    value, _ = engine.forward_backward(np.arange(20))
+    (W1, b1), (W2, b2) = [(torch.tensor([[p.data for p in neuron.w] for neuron in layer.neurons],
+                                        dtype=torch.float64, requires_grad=True),
+                           torch.tensor([neuron.b.data for neuron in layer.neurons],
+                                        dtype=torch.float64, requires_grad=True))
+                          for layer in model.layers]
+    hidden = torch.relu(torch.tensor(X) @ W1.T + b1)
+    expected = torch.nn.functional.cross_entropy(hidden @ W2.T + b2, torch.tensor(y))
+    expected.backward()
+    gradient = [float(g) for W, b in ((W1, b1), (W2, b2))
+                for row, bias in zip(W.grad, b.grad) for g in (*row, bias)]
+    assert abs(value - expected.item()) <= 1e-12 * max(1.0, abs(value))
+    assert close_arrays(engine.gradient, gradient)
+
+
+# ---- one node of a many-input rule: its inputs read as a row index, no gather ----
+
+def test_one_logsumexp_node_reads_its_inputs_as_a_slice():
+    w = [Value(0.5), Value(-1.5), Value(2.0)]
+
+    def function(row):
+        return logsumexp([row[i] * w[i] for i in range(3)])
+
+    batch = np.random.default_rng(4).normal(size=(5, 3))
+    tape = against_eager(function, batch, w)
+    assert "logsumexp of 1 node" in tape.source and ", None]" in tape.source
+
+
+def test_logsumexp_of_infinities_keeps_its_answers():
+    # the fast path is for finite shifts; -inf everywhere, +inf or NaN take the careful one
+    rows = np.array([[0.0, 1.0], [-np.inf, -np.inf], [np.inf, 1.0], [np.nan, 1.0]]).T
+    out = logsumexp.rule.value(rows) if hasattr(logsumexp, "rule") else \
+        ops.LOGSUMEXP.value(rows)
+    assert np.isclose(out[0], np.log(1 + np.e))
+    assert out[1] == -np.inf and out[2] == np.inf and np.isnan(out[3])
+
+
+# ---- a Replay: the arrays kept from step to step ----
+
+def replay_problem():
+    X, y = nn.data.blobs(23, centers=3, seed=5)
+    model = nn.MLP(2, [4, 3], seed=6)
+    params = model.parameters()
+
+    def per_sample(row):
+        return nn.losses.cross_entropy.term(model(row[:2]), row[2:]) + nn.losses.l2(params, 1e-3)
+
+    return params, per_sample, np.column_stack([X, np.eye(3)[y]])
+
+
+def test_a_replay_gives_the_tapes_answers_for_batches_of_any_size_in_turn():
+    params, per_sample, samples = replay_problem()
+    tape = trace(per_sample, samples[0], wrt=params)
+    replay = tape.replay_on(samples)
+    rng = np.random.default_rng(7)
+    point = np.array([p.data for p in params])
+    # a full batch, batches of 8 and the short last one, one sample, and back: the arrays of
+    # each size are reused, and a batch size met again gets its own arrays right
+    for rows in [np.arange(23), *np.array_split(rng.permutation(23), [8, 16]), [11],
+                 rng.permutation(23)[:8], np.arange(23), [3]]:
+        point = point + rng.normal(scale=0.01, size=len(point))
+        (outputs,), gradient = replay.value_and_grad(rows, at=point)
+        (expected,), expected_gradient = tape.value_and_grad(samples[rows], at=point)
+        assert close_arrays(outputs, expected) and close_arrays(gradient, expected_gradient)
+        if len(rows) <= 8:  # and the eager engine, at that point
+            for p, x in zip(params, point):
+                p.data = float(x)
+            reference, reference_gradient = eager(per_sample, samples[rows], params)
+            assert close_arrays(outputs, reference) and close_arrays(gradient, reference_gradient)
+    assert len(replay.arrays) <= replay.KEPT
+
+
+def test_a_replay_checks_what_it_is_given():
+    params, per_sample, samples = replay_problem()
+    replay = trace(per_sample, samples[0], wrt=params).replay_on(samples)
+    with pytest.raises(ValueError, match="the batch is empty"):
+        replay.value_and_grad(np.arange(0))
+    with pytest.raises(ValueError, match=r"`at` gives the \d+ parameters' values"):
+        replay.value_and_grad(np.arange(3), at=np.zeros(2))
+    with pytest.raises(ValueError, match="reduction is 'mean' or 'sum'"):
+        replay.value_and_grad(np.arange(3), reduction="max")
+    with pytest.raises(ValueError, match="of shape"):
+        trace(per_sample, samples[0], wrt=params).replay_on(samples[:, :3])
+
+
+def test_fit_traced_equals_eager_with_a_short_last_batch_and_batches_of_one():
+    X, y = nn.data.blobs(21, centers=3, seed=8)
+    for batch_size in (1, 5, 21):
+        weights = []
+        for engine in ("eager", "traced"):
+            model = nn.MLP(2, [4, 3], seed=9)
+            history = nn.fit(model, X, y, loss="cross_entropy", optimizer="adam", lr=0.01,
+                             epochs=2, batch_size=batch_size, l2=1e-3, progress=False,
+                             engine=engine)
+            assert history.engine == engine
+            weights.append(([p.data for p in model.parameters()], history["loss"]))
+        (eager_weights, eager_loss), (traced_weights, traced_loss) = weights
+        assert close_arrays(eager_weights, traced_weights, 1e-10)
+        assert close_arrays(eager_loss, traced_loss, 1e-10)
