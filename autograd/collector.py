@@ -6,85 +6,97 @@ Woken every 700 new objects, it scans the objects made since its last run, and a
 built is nothing but new objects: on micrograd-style code (a `*` and a `+` node per weight)
 those scans were a fifth of a training step (benchmarks/, W1-generic).
 
-So, while a graph is being recorded, the collector is asked to run less often: the first node
-recorded raises its first threshold from 700 to 250,000 (`gc.set_threshold`), and the threshold
-goes back when that node is freed (its graph dropped). If other new objects are still alive
-then (the next step's graph, recorded already), the next node recorded takes the watch over,
-and if none is, the collector's next run puts the threshold back. The collector keeps running
-(cycles of your own are found, at most 250,000 allocations later than usual). A threshold you
-set meanwhile is left as you set it; with the collector disabled, or its threshold at 250,000
-or more already, nothing is changed. `set_collector_spacing(False)` turns this off;
-`collector_paused()` stops the collector outright for a block of your own.
+So, while graphs are being recorded, the collector is asked to run less often. A node recorded
+from recorded nodes (a graph two operations deep: single operations on leaves, made and dropped
+at once, are left out, as the watch would cost them more than it saves) raises the collector's
+first threshold from 700 to 250,000 (`gc.set_threshold`) and starts a watch: every node
+recorded from then on refers to the watch's token. The threshold goes back when the last of
+those nodes is freed (the token with it), or when the collector next runs, whichever comes
+first; the next graph then starts a new watch. So the collector keeps running (cycles of your
+own are found, at most 250,000 allocations later than usual), and a graph you keep does not
+keep the threshold raised past that run. A threshold you set meanwhile is left as you set it;
+with the collector disabled, or its threshold at 250,000 or more already, nothing is changed.
+`set_collector_spacing(False)` turns this off; `collector_paused()` stops the collector
+outright for a block of your own.
 """
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 import gc
-import threading
 import weakref
 
 SPACED_THRESHOLD = 250_000  # the collector's first threshold while a graph is recorded
 
 
-class GraphWatch:
-    """The graph being recorded, as far as the collector's threshold goes.
+class WatchToken:
+    """What the nodes recorded during one watch refer to: it is freed with the last of them."""
 
-    idle: True when a newly recorded node should start a watch (the forward interpreter reads
-        this one attribute per node, so it is kept ready rather than worked out).
-    owner: a weak reference to the first node recorded, while a watch is on.
+    __slots__ = ("__weakref__",)
+
+
+def no_token() -> None:
+    """GraphWatch.token while no watch is on."""
+    return None
+
+
+class GraphWatch:
+    """The graphs being recorded, as far as the collector's threshold goes.
+
+    idle: True when a node recorded from recorded nodes should start a watch (the forward
+        interpreter reads this attribute for every node, so it is kept ready).
+    token: a weak reference to the WatchToken that recorded nodes refer to
+        (`Value.collector_watch = graph_watch.token()`) while a watch is on; its callback ends
+        the watch. With no watch on, a function that gives None.
     saved: the thresholds to put back (None: the threshold is not raised).
+
+    No lock: each step is a few attribute writes that the interpreter does not interleave
+    badly (two threads starting a watch at once leave one token in use; the other, when freed,
+    finds itself not the watch's and does nothing), and a lock would double the cost of a watch,
+    which a small graph made and dropped at once pays in full.
     """
 
-    __slots__ = ("idle", "owner", "saved", "enabled", "lock", "listening")
+    __slots__ = ("idle", "token", "saved", "enabled", "listening")
 
     def __init__(self) -> None:
         self.idle = True
-        self.owner: weakref.ref | None = None
+        self.token: Callable[[], WatchToken | None] = no_token
         self.saved: tuple[int, ...] | None = None
         self.enabled = True
-        self.lock = threading.RLock()
         self.listening = False  # after_collection is in gc.callbacks
 
-    def begin(self, first_node: object) -> None:
-        """A graph starts: raise the collector's threshold, until first_node is freed."""
-        with self.lock:
-            if not self.idle:
-                return  # another thread started one meanwhile
-            self.idle = False
-            self.owner = weakref.ref(first_node, self.owner_freed)
+    def begin(self, node: Any) -> None:
+        """A graph grows (node is recorded from recorded nodes): raise the collector's threshold
+        until the nodes recorded from now on are freed."""
+        self.idle = False
+        node.collector_watch = token = WatchToken()  # held by the nodes alone
+        self.token = weakref.ref(token, self.token_freed)
+        if self.saved is None and gc.isenabled():
             thresholds = gc.get_threshold()
-            if self.saved is None and gc.isenabled() and thresholds[0] < SPACED_THRESHOLD:
+            if thresholds[0] < SPACED_THRESHOLD:
                 self.saved = thresholds
                 gc.set_threshold(SPACED_THRESHOLD, *thresholds[1:])
                 if not self.listening:  # registered once, and left: removing a callback from
                     gc.callbacks.append(self.after_collection)  # inside one skips the next
                     self.listening = True
 
-    def owner_freed(self, freed: weakref.ref) -> None:
-        """The graph's first node is freed: the threshold back, unless many new objects are
-        still alive (a collection now would scan them all: most likely the next graph)."""
-        with self.lock:
-            if freed is not self.owner:
-                return  # a watch that already ended
-            self.owner = None
-            self.idle = self.enabled
-            if self.saved is not None and gc.get_count()[0] <= self.saved[0]:
-                self.restore()
+    def token_freed(self, freed: weakref.ref) -> None:
+        """Every node recorded during the watch is freed: the watch ends."""
+        if freed is self.token:
+            self.end()
 
-    def after_collection(self, phase: str, info: dict) -> None:
-        """Once the collector has run with no graph being recorded, the threshold goes back."""
-        if phase == "stop" and self.saved is not None and self.owner is None:
-            with self.lock:
-                if self.owner is None:
-                    self.restore()
+    def after_collection(self, phase: str, info: dict[str, int]) -> None:
+        """The collector has run: the watch ends (the next graph starts a new one)."""
+        if phase == "stop" and self.saved is not None:
+            self.end()
 
-    def restore(self) -> None:
+    def end(self) -> None:
         """The thresholds as they were, unless someone else has changed them meanwhile."""
-        with self.lock:
-            saved, self.saved = self.saved, None
-            if saved is not None and gc.get_threshold() == (SPACED_THRESHOLD, *saved[1:]):
-                gc.set_threshold(*saved)
+        saved, self.saved, self.token = self.saved, None, no_token
+        self.idle = self.enabled
+        if saved is not None and gc.get_threshold() == (SPACED_THRESHOLD, *saved[1:]):
+            gc.set_threshold(*saved)
 
 
 graph_watch = GraphWatch()
@@ -95,12 +107,8 @@ def set_collector_spacing(enabled: bool) -> bool:
     see autograd/collector.py). Returns the setting it replaces."""
     if not isinstance(enabled, bool):
         raise TypeError(f"set_collector_spacing takes True or False, got {enabled!r}"[:200])
-    with graph_watch.lock:
-        before, graph_watch.enabled = graph_watch.enabled, enabled
-        graph_watch.idle = enabled and graph_watch.owner is None
-        if not enabled:
-            graph_watch.owner = None
-            graph_watch.restore()
+    before, graph_watch.enabled = graph_watch.enabled, enabled
+    graph_watch.end()
     return before
 
 

@@ -238,11 +238,14 @@ class Value:
     # the inputs as a tuple whichever way they are kept. `walk_mark` and `adjoint` are the
     # backward walk's own (walk.py): the walk that last reached the node, and d output / d node
     # in it; slots, because a hash table of them was a third of backward()'s time.
+    # `collector_watch`, set on recorded nodes only, lets collector.py know when the graphs
+    # recorded while it asked the garbage collector to wait are all freed.
     # `__dict__` lets a node take new attributes (optimizer state such as p.m, p.v, as
     # micrograd's 2024 script keeps): one pointer per node, the dictionary itself made only
     # when first used.
     __slots__ = ("data", "grad", "label", "rule", "first_parent", "second_parent",
-                 "all_parents", "walk_mark", "adjoint", "__weakref__", "__dict__")
+                 "all_parents", "walk_mark", "adjoint", "collector_watch", "__weakref__",
+                 "__dict__")
     data: float
     grad: float
     label: str
@@ -252,6 +255,7 @@ class Value:
     all_parents: tuple[Value, ...] | None
     walk_mark: object
     adjoint: float
+    collector_watch: object
 
     def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "",
                  label: str = "") -> None:
@@ -586,7 +590,8 @@ def apply_unary(rule, a):
     if _grad_enabled.get():
         out.rule = rule
         out.first_parent = a
-        if graph_watch.idle:  # the first node of a graph: see collector.py
+        out.collector_watch = graph_watch.token()  # (see collector.py)
+        if graph_watch.idle and a.rule is not None:  # a graph grows: a watch starts
             graph_watch.begin(out)
     else:
         out.rule = out.first_parent = None
@@ -613,7 +618,8 @@ def apply_binary(rule, a, b):
         out.rule = rule
         out.first_parent = a
         out.second_parent = b
-        if graph_watch.idle:  # the first node of a graph: see collector.py
+        out.collector_watch = graph_watch.token()  # (see collector.py)
+        if graph_watch.idle and (a.rule is not None or b.rule is not None):  # a graph grows
             graph_watch.begin(out)
     else:
         out.rule = out.first_parent = out.second_parent = None
@@ -634,7 +640,8 @@ def apply_rule_many(rule, inputs):
     if _grad_enabled.get():
         out.rule = rule
         out.all_parents = tuple(inputs)
-        if graph_watch.idle:  # the first node of a graph: see collector.py
+        out.collector_watch = graph_watch.token()  # (see collector.py)
+        if graph_watch.idle:  # a graph grows (a many-input node is one already)
             graph_watch.begin(out)
     return out
 

@@ -92,14 +92,34 @@ def test_the_switch_takes_a_bool():
         set_collector_spacing("no")
 
 
-def test_many_new_objects_alive_when_the_graph_goes_defer_it_to_the_next_collection():
+def test_the_threshold_waits_for_every_graph_recorded_during_the_watch():
     first = graph()
     second = graph(2000)  # recorded while the first lives: the next step's graph, say
-    del first  # many new objects still alive: putting the threshold back now would scan them
+    del first  # a collection now would scan the second graph, young and alive
     assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
-    assert graph_watch.idle  # the next node recorded takes the watch over
     del second
-    gc.collect()  # or the collector's next run puts it back
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_graph_kept_alive_keeps_it_raised_only_until_the_collector_runs():
+    kept = graph()
+    gc.collect()  # the collector's next run, as 250,000 allocations would bring it
+    assert gc.get_threshold() == (700, 10, 10)
+    more = graph()  # the next graph starts a new watch
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
+    del kept  # the old watch's graph goes: nothing changes for the new one
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
+    del more
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_single_operations_on_leaves_start_no_watch():
+    a, b = Value(2.0), Value(3.0)
+    products = [a * b for _ in range(10)]
+    assert gc.get_threshold() == (700, 10, 10)
+    chained = products[0] + products[1]  # two deep: a graph grows
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)
+    del chained
     assert gc.get_threshold() == (700, 10, 10)
 
 

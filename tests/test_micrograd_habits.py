@@ -902,7 +902,7 @@ def test_plain_values_carry_no_attribute_dictionary():
     a, b = Value(1.0), Value(2.0)
     nodes = [a, a * b, a.tanh(), 3 - a, Value(1.0, (a,), "op")]
     for node in nodes:
-        assert sys.getsizeof(node) <= 128  # the headers and eleven slots, no dictionary
+        assert sys.getsizeof(node) <= 136  # the headers and twelve slots, no dictionary
         assert getattr(node, "__dict__", {}) == {}  # nothing kept per instance by default
     a.m = 0.0
     assert getattr(a, "__dict__", {}) == {"m": 0.0}
