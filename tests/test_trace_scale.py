@@ -196,3 +196,16 @@ def test_a_deep_graph_with_two_outputs_replays_both():
     for row, first, second in zip(batch, *outputs):
         long = links(Value(row[0]), 500)
         assert close_arrays([first, second], [long.data, (long * row[1]).exp().data])
+
+
+def test_groups_whose_lines_cannot_be_shared_are_written_out(monkeypatch):
+    """Where the stand-in's lines would not serve every time round (a writer that reads where
+    the slots lie), the loop is not written: its groups are, one by one, and replay the same."""
+    from autograd.batched import codegen
+    tape = trace(lambda inputs: links(inputs[0], 100), [1.0])
+    monkeypatch.setattr(codegen, "stand_in_lines", lambda *arguments: None)
+    written_out = trace(lambda inputs: links(inputs[0], 100), [1.0])
+    assert "for k in range" in tape.source and "for k in range" not in written_out.source
+    assert lines_of(written_out) > 1000
+    batch = [[0.5], [2.0]]
+    assert close_arrays(tape.value_and_grad(batch)[1], written_out.value_and_grad(batch)[1])
