@@ -144,3 +144,12 @@ def test_a_training_loop_that_keeps_the_last_loss_runs_no_collection_per_step():
     del loss
     gc.collect()
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_the_readme_gives_the_threshold_this_module_uses():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    speed = readme[readme.index("## Speed"):]
+    assert f"raised from {gc.get_threshold()[0]} to {SPACED_THRESHOLD:,}" in speed
+    assert "set_collector_spacing(False)" in speed
