@@ -422,10 +422,20 @@ def _layer_value(weights, inputs, bias):
     (n, B) where every neuron reads the same inputs (a dense layer: one matrix product).
     Weights (n, G, B), one set per sample: inputs (n, G, B), bias (G,) or (G, B)."""
     if weights.ndim == 3:
-        return (weights * inputs).sum(axis=0) + (bias if bias.ndim == 2 else bias[:, None])
+        return _summed_from_bias(weights, inputs, bias)
     if inputs.ndim == 2:
         return weights.T @ inputs + bias[:, None]
     return np.einsum("ng,ngb->gb", weights, inputs) + bias[:, None]
+
+
+def _summed_from_bias(weights, inputs, bias):
+    """b + w1·x1 + w2·x2 + ... per sample, added in that order as the eager rule adds them
+    (weighted_sum), so that each sample gets the very same float: a running sum (accumulate
+    adds one term at a time; a plain sum over the terms may pair them up)."""
+    terms = np.empty((len(weights) + 1,) + weights.shape[1:])
+    terms[0] = bias if bias.ndim == 2 else bias[:, None]
+    np.multiply(weights, inputs, out=terms[1:])
+    return np.add.accumulate(terms, axis=0)[-1]
 
 
 # The backward pass, from the upstream gradient (G, B): dot's partials (∂/∂w = x, ∂/∂x = w,

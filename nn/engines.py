@@ -107,12 +107,12 @@ class TracedEngine:
     def forward_backward(self, batch: np.ndarray) -> tuple[float, np.ndarray]:
         try:  # (the gradient is a view into the replay's arrays: step() reads it before the
             # next forward_backward writes them again)
-            (objective, _, *outputs), self.gradient = self.replay.value_and_grad(
-                batch, at=self.parameters)
+            rows, self.gradient = self.replay.value_and_grad(batch, at=self.parameters)
         except ArithmeticError as error:  # name the sample by its row of X, not the batch's
             raise named_by_row(error, batch) from None
-        # the mean as numpy's mean computes it, without its overhead; a row per sample
-        return float(objective.sum()) / len(batch), np.array(outputs).T
+        # (objective, data loss, outputs...) rows: the objective's mean as numpy's mean
+        # computes it, without its overhead; the outputs a row per sample
+        return float(rows[0].sum()) / len(batch), rows[2:].T
 
     def step(self) -> None:
         self.parameters = self.optimizer.update(self.parameters, self.gradient)

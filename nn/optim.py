@@ -52,16 +52,16 @@ class Optimizer:
             if vector.shape != (len(self.params),):
                 raise ValueError(f"update() takes vectors of the {len(self.params)} parameters; "
                                  f"{name} has shape {vector.shape}")
-        if not np.isfinite(gradient).all():
-            bad = np.flatnonzero(~np.isfinite(gradient))
-            raise FloatingPointError(
-                f"parameter {bad[0]} has gradient {gradient[bad[0]]}: training diverged (try a "
-                f"smaller learning rate; it is {self.lr})")
         state = {key: getattr(self, key) for key in self._state}
         with np.errstate(all="ignore"):
+            if not all_finite(gradient):
+                bad = np.flatnonzero(~np.isfinite(gradient))
+                raise FloatingPointError(
+                    f"parameter {bad[0]} has gradient {gradient[bad[0]]}: training diverged "
+                    f"(try a smaller learning rate; it is {self.lr})")
             updated = self._update(parameters, gradient)
-        bad = [] if np.isfinite(updated).all() else \
-            np.flatnonzero(~np.isfinite(updated) & np.isfinite(parameters))
+            bad = [] if all_finite(updated) else \
+                np.flatnonzero(~np.isfinite(updated) & np.isfinite(parameters))
         if len(bad):
             for key, value in state.items():  # as if this step had not been asked for
                 setattr(self, key, value)
@@ -157,6 +157,14 @@ class AdamW(Adam):
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
+
+
+def all_finite(vector: np.ndarray) -> bool:
+    """Is every number finite? A sum is finite only if every term is (inf and NaN never cancel
+    out), so one sum answers at once in the usual case (a step of a training loop); only a sum
+    that overflowed needs a closer look. (Under np.errstate: an overflow is not worth a
+    warning.)"""
+    return math.isfinite(vector.sum()) or bool(np.isfinite(vector).all())
 
 
 def finite_number(value: object, name: str, low: float | None = None, high: float | None = None,

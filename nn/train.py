@@ -257,10 +257,13 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
     rng = np.random.default_rng(seed)
     bar = _progress(epochs, progress)
     last_good, sound_steps, first_epoch_largest, limit = engine.weights(), 0, -math.inf, None
+    in_order = np.arange(len(X))
+    # every sample's outputs, for the metrics (none asked for: none kept); each epoch fills it
+    outputs = np.empty((len(X), width)) if metrics else None
     try:
         for epoch in bar:
-            order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-            total, outputs = 0.0, np.empty((len(X), width))
+            order = rng.permutation(len(X)) if shuffle else in_order
+            total = 0.0
             try:
                 for start in range(0, len(X), batch_size):
                     batch = order[start:start + batch_size]
@@ -272,7 +275,8 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                     if epoch == 0:
                         first_epoch_largest = max(first_epoch_largest, batch_loss)
                     total += batch_loss * len(batch)
-                    outputs[batch] = batch_outputs
+                    if outputs is not None:
+                        outputs[batch] = batch_outputs
             except (_Diverged, OverflowError, FloatingPointError) as problem:
                 if sound_steps == 0 and isinstance(problem, OverflowError):
                     raise  # the very first forward pass overflowed: the data's, not the steps'

@@ -255,3 +255,29 @@ def test_fit_traced_equals_eager_with_a_short_last_batch_and_batches_of_one():
         (eager_weights, eager_loss), (traced_weights, traced_loss) = weights
         assert close_arrays(eager_weights, traced_weights, 1e-10)
         assert close_arrays(eager_loss, traced_loss, 1e-10)
+
+
+# ---- a constant partial (+'s 1, -'s -1, neg's -1) multiplies nothing ----
+
+def test_constant_partials_are_found_by_asking_the_rule():
+    from autograd.batched.codegen import constant_partials
+    assert constant_partials(ops.ADD, 2) == {0: 1.0, 1: 1.0}
+    assert constant_partials(ops.SUB, 2) == {0: 1.0, 1: -1.0}
+    assert constant_partials(ops.NEG, 1) == {0: -1.0}
+    assert constant_partials(ops.MUL, 2) == {} and constant_partials(ops.TABLE["tanh"], 1) == {}
+
+
+def test_sums_and_differences_without_their_partials_give_the_eager_engines_numbers():
+    w, v = Value(0.7), Value(-1.3)
+
+    def function(row):
+        # batched - shared, shared - batched, a parameter taken away twice in one group (its
+        # two contributions summed, not the last kept), neg, and + of both kinds
+        return ((row[0] - w) * (row[1] - w) + (v - row[0]) + (-(row[1] * v)) + w).tanh()
+
+    batch = np.random.default_rng(11).normal(size=(6, 2))
+    for size in (1, 6):
+        tape = against_eager(function, batch[:size], [w, v])
+    backward = tape.source.split("def backward")[1]
+    assert "-= up" in backward or "np.subtract.at" in backward
+    assert "d[1] * up" not in backward.split("# - of")[1].split("#")[0]

@@ -13,6 +13,7 @@ slots) is a constant, named after its group and role (`i3_in0`); so is each grou
 (`rule3`) or layer form (`layer3`). `arrays_of` lists, for each group, the indexes its lines
 use, so the constants are listed before a line is written.
 """
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -315,12 +316,13 @@ def names_a_slot_twice(index):
     return not isinstance(index, slice) and len(np.unique(index)) < np.size(index)
 
 
-def added(target, role, arrays, at, contribution):
-    """The line target[index] += contribution, for the index of that role; where it names a
-    slot twice, its contributions are summed (plain += would keep only the last)."""
+def added(target, role, arrays, at, contribution, subtract=False):
+    """The line target[index] += contribution (-= where `subtract`), for the index of that
+    role; where it names a slot twice, its contributions are summed (plain += would keep only
+    the last)."""
     if names_a_slot_twice(arrays[role]):
-        return f"np.add.at({target}, {at[role]}, {contribution})"
-    return f"{target}[{at[role]}] += {contribution}"
+        return f"np.{'subtract' if subtract else 'add'}.at({target}, {at[role]}, {contribution})"
+    return f"{target}[{at[role]}] {'-' if subtract else '+'}= {contribution}"
 
 
 # ---- how a group reads its inputs and writes its outputs ----
@@ -355,17 +357,44 @@ def elementwise_forward(group, rule, at):
 def elementwise_backward(group, rule, arrays, at):
     if not any(group.wanted):
         return []
-    lines = [heading(group), f"up = {output(group, at, gradient=True)}",
-             f"d = {rule}.partials({', '.join(arguments(group, at))}, {output(group, at)})"]
-    for k, from_batch in enumerate(group.batched_inputs):
-        if not group.wanted[k]:
-            continue
-        contribution = f"d[{k}] * up"
+    wanted = [k for k in range(len(group.batched_inputs)) if group.wanted[k]]
+    fixed = constant_partials(group.rule, len(group.batched_inputs))
+    inputs = ", ".join(arguments(group, at))
+    lines = [heading(group), f"up = {output(group, at, gradient=True)}"]
+    one_input = len(group.batched_inputs) == 1  # its one partial: the rule's derivative
+    if not one_input and any(k not in fixed for k in wanted):
+        lines.append(f"d = {rule}.partials({inputs}, {output(group, at)})")
+    for k in wanted:
+        from_batch = group.batched_inputs[k]
+        # a constant partial (+'s 1, -'s -1) multiplies nothing: upstream itself, added or
+        # taken away
+        factor = fixed.get(k)
+        term = "up" if factor in (1.0, -1.0) else f"{factor!r} * up" if factor is not None \
+            else f"{rule}.derivative({inputs}, {output(group, at)}) * up" if one_input \
+            else f"d[{k}] * up"
         if group.batched and not from_batch:
-            contribution = f"({contribution}).sum(axis=-1)"  # one number for the batch
+            term = f"({term}).sum(axis=-1)" if "*" in term else f"{term}.sum(axis=-1)"
         target = "gb" if from_batch else "gs"
-        lines.append(added(target, f"in{k}", arrays, at, contribution))
+        lines.append(added(target, f"in{k}", arrays, at, term, subtract=factor == -1.0))
     return lines
+
+
+@functools.lru_cache(maxsize=1024)  # (asked once per rule, not once per group)
+def constant_partials(rule, arity):
+    """{input position: its partial} for the partials of a rule that are the same number
+    whatever the inputs (+'s 1.0 and 1.0, -'s 1.0 and -1.0, neg's -1.0): what the rule gives
+    as a plain number, the same at two made-up points. (The rule table stays the one place
+    that says so.)"""
+    answers = []
+    with np.errstate(all="ignore"):
+        for seed in (1, 2):
+            inputs = np.random.default_rng(seed).uniform(0.5, 2.0, size=(arity + 1, 1, 2))
+            try:
+                answers.append(rule.partials(*inputs))
+            except Exception:  # noqa: BLE001 - a rule of one's own that needs other inputs
+                return {}
+    return {k: float(a) for k, (a, b) in enumerate(zip(*answers))
+            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a == b}
 
 
 # ---- rules of any number of inputs: given stacked, (arity, G) or (arity, G, B) ----

@@ -202,7 +202,7 @@ class Replay:
     nn.fit's traced engine: the samples are checked once, a batch is given as the indices of
     its rows, and the program's arrays are made once per batch size and then reused.
 
-    So the arrays it returns are views into those arrays, good until its next call; and one
+    So the gradient it returns is a view into those arrays, good until its next call; and one
     Replay serves one thread at a time (the tape itself serves any number)."""
 
     KEPT = 4  # the batch sizes whose arrays are kept (a training run meets one or two)
@@ -211,10 +211,14 @@ class Replay:
         self.tape = tape
         self.samples = tape._checked_batch(samples)
         self.arrays = {}  # batch size -> SlotArrays
+        # the outputs' rows of b, read in one go, where every output is per sample
+        batched = all(is_batched for is_batched, _ in tape.plan.outputs)
+        self.output_rows = np.array([slot for _, slot in tape.plan.outputs]) if batched else None
 
     def value_and_grad(self, rows, at=None, reduction="mean"):
         """tape.value_and_grad(samples[rows], at, reduction), in the arrays kept for batches of
-        len(rows): (the outputs, one array per output; the gradient as a vector)."""
+        len(rows): (the outputs as one array, a row per output, a copy; the gradient as a
+        vector, a view into those arrays)."""
         reduction = checked_reduction(reduction)
         if len(rows) == 0:
             raise ValueError("the batch is empty: give at least one sample")
@@ -223,7 +227,9 @@ class Replay:
         with np.errstate(all="ignore"):
             gradient = self.tape._forward_backward(arrays, columns, self.tape._point(at),
                                                    reduction)
-        return self.tape._outputs(arrays), gradient
+        if self.output_rows is None:
+            return np.array(self.tape._outputs(arrays)), gradient
+        return arrays.b[self.output_rows], gradient
 
     def _new_arrays(self, width):
         if len(self.arrays) >= self.KEPT:
