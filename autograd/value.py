@@ -571,8 +571,6 @@ def _compared(value, other):
 
 
 # ---- the forward interpreter: the value on floats, checked, then recorded as a new node ----
-# Written out per arity, the new node's slots set in place rather than by a helper: this is the
-# hot path of every eager computation (a function call is a fifth of a node's cost).
 
 def apply_rule(rule, a, b=None):
     """rule applied to one Value (b None) or two."""
@@ -581,29 +579,7 @@ def apply_rule(rule, a, b=None):
 
 def apply_unary(rule, a):
     """A one-input rule applied to a Value."""
-    x = a.data
-    if rule.check is not None:
-        rule.check(x)
-    try:
-        data = rule.value(x)
-    except OverflowError:
-        raise rule.overflow([x]) from None
-    if not isfinite(data):
-        _check_overflow(rule, [x])
-    out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if _grad_enabled.get():
-        out.rule = rule
-        out.first_parent = a
-        out.collector_watch = graph_watch.token()  # (see collector.py)
-        if graph_watch.idle and a.rule is not None:  # a graph grows: a watch starts
-            graph_watch.begin(out)
-    else:
-        out.rule = out.first_parent = None
-    out.second_parent = out.all_parents = out.walk_mark = None
-    return out
+    return _node(rule.on_float(a.data), rule, a)
 
 
 def apply_binary(rule, a, b):
@@ -617,20 +593,27 @@ def apply_binary(rule, a, b):
         raise rule.overflow([x, y]) from None
     if not isfinite(data):
         _check_overflow(rule, [x, y])
+    return _node(data, rule, a, b)
+
+
+def _node(data, rule, first, second=None):
+    """A new node holding `data`, recorded as made by `rule` from `first` (and `second`) unless
+    recording is off. The hot path of every eager computation: its slots are set one by one."""
     out = _new_value(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
+    out.all_parents = out.walk_mark = None
     if _grad_enabled.get():
         out.rule = rule
-        out.first_parent = a
-        out.second_parent = b
+        out.first_parent = first
+        out.second_parent = second
         out.collector_watch = graph_watch.token()  # (see collector.py)
-        if graph_watch.idle and (a.rule is not None or b.rule is not None):  # a graph grows
-            graph_watch.begin(out)
+        if graph_watch.idle and (first.rule is not None or
+                                 second is not None and second.rule is not None):
+            graph_watch.begin(out)  # a graph grows: a watch starts
     else:
         out.rule = out.first_parent = out.second_parent = None
-    out.all_parents = out.walk_mark = None
     return out
 
 
