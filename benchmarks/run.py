@@ -43,11 +43,13 @@ def median_times(implementations, repeats, back_to_back=()):
 
     The implementations named in `back_to_back` are called STEPS times in a row per round
     (a training loop's steady state: the step's code and data stay in the caches); the others
-    once (micrograd's step takes seconds, and evicts everything from the caches)."""
+    once (micrograd's step takes seconds, and evicts everything from the caches). Each starts
+    after an untimed gc.collect() of what the rows before it left."""
     times = {name: [] for name in implementations}
     for _ in range(repeats):
         for name, run in implementations.items():
             calls = STEPS if name in back_to_back else 1
+            gc.collect()  # untimed: no row pays for the garbage another row left (cycles)
             start = time.perf_counter()
             for _ in range(calls):
                 run()
@@ -159,7 +161,9 @@ def w1(repeats):
     implementations = {}
     if MicroMLP:
         micro = MicroMLP(2, [16, 16, 1])
-        implementations["micrograd"] = lambda: demo_step(micro, MicroValue, X, y)
+        # its graphs hold reference cycles: freed by the collector, timed (as in W1-generic),
+        # or the collection would fall into whichever row runs next
+        implementations["micrograd"] = lambda: step_then_free(micro, MicroValue, X, y, True)
     ours = nn.MLP(2, [16, 16, 1], seed=1337)
     implementations["chainrule eager"] = lambda: demo_step(ours, Value, X, y)
     implementations["chainrule traced"] = traced_demo(nn.MLP(2, [16, 16, 1], seed=1337), X, y)
