@@ -23,7 +23,8 @@ from .plan import as_index, make_group
 LEGEND = ["# s: the shared slots (parameters, constants), one number each; b: the batched",
           "# slots (the sample and what is made from it), one row of numbers per slot,",
           "# one column per sample; gs, gb: their gradients, accumulated by the backward",
-          "# pass from the output back.", ""]
+          "# pass from the output back; a gradient that one line gives and one group reads",
+          "# is passed on as a local instead (gb_19_35: the gradient of b[19:35]).", ""]
 
 
 @dataclass
@@ -38,13 +39,21 @@ def write_program(plan):
     """The plan's forward and backward functions, as text, and the constants they name."""
     constants = {"np": np, "stack_mixed": stack_mixed, "expand": expand}  # any program's
     forward, backward = [], []  # lines, per group or loop
+    written_out, in_loops = [], []  # (group, its backward lines, their log); loops' groups
     for first, period, repeats in stretches(plan.groups.shapes):
         loop = repeats > 1 and write_loop(plan.groups, first, period, repeats, constants)
-        for lines in [loop] if loop else (
-                write_group(number, plan.groups[number], constants)
-                for number in range(first, first + period * repeats)):
+        if loop:
+            forward.append(loop[0])
+            backward.append(loop[1])
+            in_loops.append((first, period, repeats))
+            continue
+        for number in range(first, first + period * repeats):
+            group, log = plan.groups[number], []
+            lines = write_group(number, group, constants, log)
             forward.append(lines[0])
             backward.append(lines[1])
+            written_out.append((group, lines[1], log))
+    pass_gradients_on(plan, written_out, in_loops)
     forward = [line for lines in forward for line in lines] or \
         ["pass  # the function records no operation"]
     backward = [line for lines in reversed(backward) for line in lines] or \
@@ -54,14 +63,69 @@ def write_program(plan):
     return Program(source, constants)
 
 
-def write_group(number, group, constants):
+# ---- a gradient given once and read once: passed on as a local ----
+# Where one line alone adds into a group's output gradients (exactly those slots, in order)
+# and nothing else reads them but that group's backward lines, the line assigns a local
+# (gb_19_35 = ...) and the group reads it: no += into zeroed slots, no read back.
+
+def pass_gradients_on(plan, written_out, in_loops):
+    """Rewrite, in place, the backward lines of groups written out one by one (written_out:
+    (group, backward lines, log of the lines adding into gradients)), so that a gradient
+    given by one line and read by one group is a local."""
+    counts = {"gs": np.zeros(plan.shared_size, np.intp), "gb": np.zeros(plan.batched_size, np.intp)}
+    givers = {}  # (target, start, stop, step) -> (its lines, the line, the term, subtract?)
+    for _, lines, log in written_out:
+        for target, index, line, term, subtract in log:
+            np.add.at(counts[target], slots_of(index), 1)
+            if isinstance(index, slice) and term is not None:
+                givers[(target,) + slice_key(index)] = (lines, line, term, subtract)
+    for first, period, repeats in in_loops:  # their slots are read and given in the loop
+        for number in range(first, first + period):
+            outputs, inputs = plan.groups.rows(number + period * np.arange(repeats))
+            for slots in (outputs, inputs):
+                for target in counts:
+                    counts[target][slots[slots < len(counts[target])]] += 2
+    seeded_batched, seeded = plan.outputs[0] if plan.outputs else (None, None)
+    counts["gb" if seeded_batched else "gs"][seeded] += 2  # the tape seeds it
+    counts["gs"][:len(plan.wrt)] += 2  # the gradient the tape returns
+    for group, lines, _ in written_out:
+        target = "gb" if group.batched else "gs"
+        if not (lines and isinstance(group.outputs, slice)):
+            continue
+        giver = givers.get((target,) + slice_key(group.outputs))
+        if giver is None or (counts[target][slots_of(group.outputs)] != 1).any():
+            continue
+        their_lines, line, term, subtract = giver
+        start, stop, step = slice_key(group.outputs)
+        name = f"{target}_{start}_{stop}" + (f"_{step}" if step != 1 else "")
+        read = f"up = {target}[{written(group.outputs, None)}]"
+        if read not in lines:
+            continue
+        negated = f"-{term}" if term.isidentifier() else f"-({term})"
+        their_lines[their_lines.index(line)] = f"{name} = {negated if subtract else term}"
+        lines[lines.index(read)] = f"up = {name}"
+
+
+def slice_key(index):
+    return index.start, index.stop, index.step or 1
+
+
+def slots_of(index):
+    if isinstance(index, slice):
+        return np.arange(index.start, index.stop, index.step or 1)
+    return np.asarray(index).ravel()
+
+
+def write_group(number, group, constants, log=None):
     """A group's forward and backward lines, written out; the constants they name are added to
-    `constants`."""
+    `constants`, and each line adding into gradients to `log` (see added)."""
     arrays = arrays_of(group)
     names = {role: f"i{number}_{role}" for role in arrays}
     constants.update({names[role]: array for role, array in arrays.items()
                       if not isinstance(array, slice)})
     at = {role: written(array, names[role]) for role, array in arrays.items()}
+    if log is not None:
+        at[LOG] = log
     rule = rule_named(number, group, constants)
     write_forward, write_backward = writers_of(group)
     return write_forward(group, rule, at), write_backward(group, rule, arrays, at)
@@ -316,13 +380,21 @@ def names_a_slot_twice(index):
     return not isinstance(index, slice) and len(np.unique(index)) < np.size(index)
 
 
+LOG = object()  # at[LOG]: where a group written out logs its lines adding into gradients
+
+
 def added(target, role, arrays, at, contribution, subtract=False):
     """The line target[index] += contribution (-= where `subtract`), for the index of that
     role; where it names a slot twice, its contributions are summed (plain += would keep only
-    the last)."""
+    the last). Logged, if at[LOG] is given, as (target, index, line, contribution, subtract)."""
     if names_a_slot_twice(arrays[role]):
-        return f"np.{'subtract' if subtract else 'add'}.at({target}, {at[role]}, {contribution})"
-    return f"{target}[{at[role]}] {'-' if subtract else '+'}= {contribution}"
+        line = f"np.{'subtract' if subtract else 'add'}.at({target}, {at[role]}, {contribution})"
+        contribution = None  # (never a local)
+    else:
+        line = f"{target}[{at[role]}] {'-' if subtract else '+'}= {contribution}"
+    if LOG in at:
+        at[LOG].append((target, arrays[role], line, contribution, subtract))
+    return line
 
 
 # ---- how a group reads its inputs and writes its outputs ----
@@ -477,6 +549,8 @@ def weights_added(group, arrays, at, gradient):
     view = weights_view(group)
     if view is None:
         return added("gs", "weights", arrays, at, gradient)
+    if LOG in at:
+        at[LOG].append(("gs", group.layer.weights, None, None, False))
     window, columns, transposed = view
     return f"gs[{window}]{columns} += {gradient}{'.T' * transposed}"
 
