@@ -1,9 +1,10 @@
 """The backward walk on floats: every node in topological order, then the chain rule from the
 output back, one multiply-add per edge. The hot loop of every `backward()`.
 
-It knows a node only by its parents (`.parents`), its rule (`.rule`) and its number (`.data`),
-so `value.py` (Value.backward) and `backward.py` (grad, hessian, the walk on Values) both build
-on it, and it on neither.
+It knows a node only by its parents (the slots `first_parent`, `second_parent`, `all_parents`),
+its rule (`.rule`) and its number (`.data`), and keeps its own bookkeeping in the node's
+`walk_mark` and `adjoint` slots, so `value.py` (Value.backward) and `backward.py` (grad,
+hessian, the walk on Values) both build on it, and it on neither.
 """
 from __future__ import annotations
 
