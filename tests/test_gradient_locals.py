@@ -160,3 +160,28 @@ def test_groups_around_a_loop():
     tape = against_eager(f, rng.normal(size=(3, 1)), w)
     assert "for k in range(" in tape.source
     assert locals_in(tape)
+
+
+def test_a_replay_gathers_its_batch_however_the_rows_are_given():
+    rng = np.random.default_rng(7)
+    w = params(rng, 3)
+
+    def f(x):
+        return (x[0] * w[0] + x[1] * w[1]).tanh() * w[2]
+
+    samples = rng.normal(size=(6, 2))
+    tape = trace(f, samples[0], wrt=w)
+    replay = tape.replay_on(samples)
+    expected = {tuple(rows): tape.value_and_grad(samples[rows]) for rows in ([4, 0, 2], [5])}
+    for rows in ([4, 0, 2], np.array([4, 0, 2]), np.array([-2, 0, 2]), np.uint8([4, 0, 2]),
+                 [5], np.array([5])):
+        key = tuple(np.arange(6)[rows])
+        outputs, gradient = replay.value_and_grad(rows)
+        assert close_arrays(outputs, np.array(expected[key][0]))
+        assert close_arrays(gradient, expected[key][1])
+    try:
+        replay.value_and_grad(np.array([0, 6]))
+    except IndexError:
+        pass
+    else:
+        raise AssertionError("a row past the samples is an IndexError")

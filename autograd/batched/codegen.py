@@ -552,6 +552,7 @@ def weights_added(group, arrays, at, gradient):
     if LOG in at:
         at[LOG].append(("gs", group.layer.weights, None, None, False))
     window, columns, transposed = view
+    columns += "" if columns.endswith("]") else "[:]"  # (a subscript to add into)
     return f"gs[{window}]{columns} += {gradient}{'.T' * transposed}"
 
 
@@ -588,8 +589,10 @@ def grid_view(slots, bound):
         for start in (base, base - (stride - width)):  # the grid at the rows' start, or end
             if start >= 0 and start + rows * stride <= bound:
                 first = base - start
+                # (no column slice where the rows hold nothing else: one call fewer)
+                columns = "" if stride == width else f"[:, {first}:{first + width}]"
                 return (f"{start}:{start + rows * stride}",
-                        f".reshape({rows}, {stride})[:, {first}:{first + width}]", transposed)
+                        f".reshape({rows}, {stride}){columns}", transposed)
     return None
 
 
