@@ -1,8 +1,9 @@
-"""The backward program passes a gradient on as a local (gb_19_35 = ...; up = gb_19_35) where
-one line alone gives it and one group reads it, instead of adding into zeroed slots and reading
-them back (codegen.pass_gradients_on). Every other gradient stays in its slots: one given by
+"""The backward program passes a gradient on as a local (grad_b_19_35 = ...; up = grad_b_19_35)
+where one line alone gives it and one group reads it, instead of adding into zeroed slots and
+reading them back (codegen.pass_gradients_on). Every other gradient stays in its slots: one given by
 several lines, the seeded output's, a parameter's, and those a loop gives or reads. Each case
-against the eager engine to 1e-12, a few against torch float64."""
+against the eager engine to 1e-12, a few against torch float64. And the views of the slot arrays
+that a program makes once per set of arrays (codegen.named_views)."""
 import numpy as np
 import torch
 
@@ -46,7 +47,7 @@ def against_eager(function, batch, wrt):
 def locals_in(tape):
     backward = tape.source[tape.source.index("def backward"):]
     return {line.split(" = ")[0].strip() for line in backward.splitlines()
-            if line.strip().startswith(("gb_", "gs_")) and " = " in line}
+            if line.strip().startswith("grad_") and " = " in line}
 
 
 def params(rng, n):
@@ -76,7 +77,7 @@ def test_a_gradient_given_by_several_groups_stays_in_its_slots():
 
     tape = against_eager(f, rng.normal(size=(5, 1)), w)
     y_slot = tape.plan.groups[0].outputs
-    assert f"gb_{y_slot.start}_{y_slot.stop}" not in locals_in(tape)
+    assert f"grad_b_{y_slot.start}_{y_slot.stop}" not in locals_in(tape)
 
 
 def test_a_slot_read_twice_by_one_group():
@@ -185,3 +186,31 @@ def test_a_replay_gathers_its_batch_however_the_rows_are_given():
         pass
     else:
         raise AssertionError("a row past the samples is an IndexError")
+
+
+# ---- views: each slice of the slot arrays made once per set of arrays (codegen.named_views) ----
+
+def test_the_views_are_slices_of_the_arrays_a_replay_keeps_per_batch_size():
+    rng = np.random.default_rng(8)
+    model = nn.MLP(2, [3, 1], seed=8)
+    ps = model.parameters()
+
+    def f(x):
+        return (model(x) * 2.0 - x[0]).tanh()
+
+    samples = rng.normal(size=(7, 2))
+    tape = trace(f, samples[0], wrt=ps)
+    assert "def views(s, b, gs, gb):" in tape.source and "b[" not in \
+        tape.source.split("def forward")[1].split("def backward")[0]
+    replay = tape.replay_on(samples)
+    for rows in ([0, 1, 2], [3, 4, 5, 6, 0], [6, 5, 4], [1], [0, 1, 2]):
+        expected_outputs, expected = eager(f, samples[rows], ps)
+        outputs, gradient = replay.value_and_grad(rows)
+        assert close_arrays(gradient, expected)
+        assert close_arrays(outputs, expected_outputs)
+    for arrays in replay.arrays.values():  # every view is a view of its own arrays
+        for view in arrays.views[0] + arrays.views[1]:
+            assert any(np.shares_memory(view, whole) for whole in (arrays.values,
+                                                                   arrays.gradients))
+    # tape.run and value_and_grad make fresh arrays each call: the same numbers
+    assert close_arrays(tape.run(samples[[0, 1, 2]])[0], eager(f, samples[[0, 1, 2]], ps)[0][0])

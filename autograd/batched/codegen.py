@@ -1,19 +1,23 @@
 """Phase 3, code generation: a plan written out as a short numpy program, and the constants
 that the program's text names.
 
-The program is two functions over the slot arrays: `forward(s, b)` computes every group's
-value, from the first group to the last; `backward(s, b, gs, gb)` adds every group's
-upstream × local derivatives into the gradients of its inputs, from the last group back.
+The program is two functions over the slot arrays: `forward(s, b, views)` computes every
+group's value, from the first group to the last; `backward(s, b, gs, gb, views)` adds every
+group's upstream × local derivatives into the gradients of its inputs, from the last group
+back (a gradient given once and read once passed on as a local: see pass_gradients_on). A
+third, `views(s, b, gs, gb)`, makes the slices of the arrays they use, once for a set of
+arrays (see named_views).
 Each group is a few lines, headed by a comment that names its rule and size; where many groups
 repeat the same shapes (a deep chain), their lines are written once, in a loop (see
 `stretches`), so that the text stays short however deep the graph.
 
-An index that is a slice is written into the text (`b[12:28]`); any other index (an array of
-slots) is a constant, named after its group and role (`i3_in0`); so is each group's rule
-(`rule3`) or layer form (`layer3`). `arrays_of` lists, for each group, the indexes its lines
+An index that is a slice is written into the text (`b[12:28]`, made by views() and named
+`b_12_28` in the functions); any other index (an array of slots) is a constant, named after
+its group and role (`i3_in0`); so is each group's rule (`rule3`) or layer form (`layer3`). `arrays_of` lists, for each group, the indexes its lines
 use, so the constants are listed before a line is written.
 """
 import functools
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +28,9 @@ LEGEND = ["# s: the shared slots (parameters, constants), one number each; b: th
           "# slots (the sample and what is made from it), one row of numbers per slot,",
           "# one column per sample; gs, gb: their gradients, accumulated by the backward",
           "# pass from the output back; a gradient that one line gives and one group reads",
-          "# is passed on as a local instead (gb_19_35: the gradient of b[19:35]).", ""]
+          "# is passed on as a local instead (grad_b_19_35: the gradient of b[19:35]).",
+          "# views(): each slice of these the program uses, made once per set of arrays",
+          "# (b_19_35: b[19:35]; s_48_320_16x17_cols0_16_T: s[48:320] as 16x17, cols 0:16, .T)", ""]
 
 
 @dataclass
@@ -54,19 +60,86 @@ def write_program(plan):
             backward.append(lines[1])
             written_out.append((group, lines[1], log))
     pass_gradients_on(plan, written_out, in_loops)
-    forward = [line for lines in forward for line in lines] or \
-        ["pass  # the function records no operation"]
-    backward = [line for lines in reversed(backward) for line in lines] or \
-        ["pass  # nothing here leads back to a parameter"]
-    source = "\n".join(LEGEND + ["def forward(s, b):"] + indented(forward) + ["", ""]
-                       + ["def backward(s, b, gs, gb):"] + indented(backward)) + "\n"
+    forward = [line for lines in forward for line in lines]
+    backward = [line for lines in reversed(backward) for line in lines]
+    forward, forward_views = named_views(forward)
+    backward, backward_views = named_views(backward)
+    forward = forward or ["pass  # the function records no operation"]
+    backward = backward or ["pass  # nothing here leads back to a parameter"]
+    views = ["def views(s, b, gs, gb):",  # (the names as forward and backward unpack them)
+             *indented(wrapped("return (", [*forward_views.values()], "), (", per_line=4)),
+             *indented(wrapped("        ", [*backward_views.values()], ")", per_line=4))]
+    source = "\n".join(LEGEND + views + ["", ""]
+                       + ["def forward(s, b, views):"] + indented(unpacked(forward_views))
+                       + indented(forward) + ["", ""]
+                       + ["def backward(s, b, gs, gb, views):"]
+                       + indented(unpacked(backward_views)) + indented(backward)) + "\n"
     return Program(source, constants)
+
+
+# ---- views: each slice of the slot arrays, made once ----
+# A program runs many times over the same arrays (a Replay keeps them): each slice it reads
+# or writes (b[19:35], a layer's weights s[48:320].reshape(16, 17)[:, 0:16].T) is made once,
+# by views(), and the functions take them by name, without slicing again each run.
+
+VIEW = re.compile(r"\b(s|b|gs|gb)\[(\d+):(\d+)(?::(\d+))?(, None)?\]"
+                  r"((?:\.reshape\(\d+, \d+\)|\[:, \d+:\d+\]|\[:, None\]|\[:\]|\.T)*)")
+MOST_VIEWS = 2000  # per function: a longer program (a graph written out) slices as it goes
+
+
+def named_views(lines):
+    """The lines with each view of the slot arrays written as a name, and {name: the view's
+    expression}; where a line assigns to a view, it assigns into it (name[...] = ...)."""
+    views = {}
+
+    def name_of(match):
+        array, start, stop, step, column, after = match.groups()
+        name = f"{array}_{start}_{stop}" + (f"_{step}" if step else "") + ("_col" if column
+                                                                            else "")
+        for part in re.findall(r"\.reshape\((\d+), (\d+)\)|\[:, (\d+):(\d+)\]|(\[:, None\])|(\.T)",
+                               after):
+            rows, width, first, last, new_axis, transposed = part
+            name += f"_{rows}x{width}" if rows else f"_cols{first}_{last}" if first else \
+                "_col" if new_axis else "_T" if transposed else ""
+        views[name] = match.group(0)
+        return name
+
+    written = []
+    for line in lines:
+        if line.lstrip().startswith("#"):
+            written.append(line)
+            continue
+        body = line.lstrip()
+        indent = line[:len(line) - len(body)]
+        target = VIEW.match(body)
+        if target and body[target.end():].startswith(" = "):  # into the view
+            body = f"{name_of(target)}[...]{VIEW.sub(name_of, body[target.end():])}"
+        else:
+            body = VIEW.sub(name_of, body)
+        written.append(indent + body)
+    if len(views) > MOST_VIEWS:
+        return lines, {}
+    return written, views
+
+
+def unpacked(views):
+    return wrapped("(", [*views], ") = views") if views else []
+
+
+def wrapped(head, names, tail, per_line=5):
+    """head + names joined by ', ' (a tuple's, with a trailing comma) + tail, `per_line` names
+    a line (so that the program's length never depends on the slots' numbers)."""
+    lines = [" " * len(head) + "".join(f"{name}, " for name in names[i:i + per_line]).rstrip()
+             for i in range(0, len(names), per_line)] or [" " * len(head)]
+    lines[0] = head + lines[0][len(head):]
+    lines[-1] = lines[-1].rstrip() + tail
+    return lines
 
 
 # ---- a gradient given once and read once: passed on as a local ----
 # Where one line alone adds into a group's output gradients (exactly those slots, in order)
 # and nothing else reads them but that group's backward lines, the line assigns a local
-# (gb_19_35 = ...) and the group reads it: no += into zeroed slots, no read back.
+# (grad_b_19_35 = ...) and the group reads it: no += into zeroed slots, no read back.
 
 def pass_gradients_on(plan, written_out, in_loops):
     """Rewrite, in place, the backward lines of groups written out one by one (written_out:
@@ -97,7 +170,7 @@ def pass_gradients_on(plan, written_out, in_loops):
             continue
         their_lines, line, term, subtract = giver
         start, stop, step = slice_key(group.outputs)
-        name = f"{target}_{start}_{stop}" + (f"_{step}" if step != 1 else "")
+        name = f"grad_{target[1]}_{start}_{stop}" + (f"_{step}" if step != 1 else "")
         read = f"up = {target}[{written(group.outputs, None)}]"
         if read not in lines:
             continue

@@ -50,6 +50,7 @@ class Tape:
         namespace = dict(program.constants)
         exec(compile(self.source, "<tape>", "exec"), namespace)
         self._forward_program, self._backward_program = namespace["forward"], namespace["backward"]
+        self._views_program = namespace["views"]
         # what callers and every run read, as plain attributes
         self.wrt = self.plan.wrt  # the gradient vector's order
         self.groups = self.plan.groups  # one numpy call each
@@ -114,7 +115,9 @@ class Tape:
         if self.plan.others:
             s[known:known + len(self.plan.others)] = list(map(data_of, self.plan.others))
         b[:self.input_count] = columns
-        self._forward_program(s, b)
+        if arrays.views is None:  # (made once for a set of arrays: a Replay keeps them)
+            arrays.views = self._views_program(s, b, arrays.gs, arrays.gb)
+        self._forward_program(s, b, arrays.views[0])
         if not all_finite(arrays.values):  # (NaN or inf in the data itself flows on, IEEE)
             explain_non_finite_values(self.plan, s, b)
 
@@ -129,7 +132,7 @@ class Tape:
             arrays.gb[out] = 1.0 / samples if reduction == "mean" else 1.0
         else:  # one number for the batch: its mean is itself, its sum `samples` times it
             arrays.gs[out] = 1.0 if reduction == "mean" else float(samples)
-        self._backward_program(arrays.s, arrays.b, arrays.gs, arrays.gb)
+        self._backward_program(arrays.s, arrays.b, arrays.gs, arrays.gb, arrays.views[1])
         gradient = arrays.gs[:len(self.wrt)]
         if not all_finite(gradient):
             explain_non_finite_gradient(self.plan, arrays.s, arrays.b)
@@ -195,6 +198,7 @@ class SlotArrays:
         self.s, self.b = self.values[:shared], self.values[shared:].reshape(batched, width)
         self.gs = self.gradients[:shared]
         self.gb = self.gradients[shared:].reshape(batched, width)
+        self.views = None  # the program's views of these (its views(), at the first run)
 
 
 class Replay:
