@@ -15,7 +15,8 @@ those nodes is freed (the token with it), or when the collector next runs, which
 first; the next graph then starts a new watch. So the collector keeps running (cycles of your
 own are found, at most 250,000 allocations later than usual), and a graph you keep does not
 keep the threshold raised past that run. A threshold you set meanwhile is left as you set it;
-with the collector disabled, or its threshold at 250,000 or more already, nothing is changed.
+with the collector disabled, its threshold 0 (no automatic runs) or 250,000 or more already,
+nothing is changed.
 `set_collector_spacing(False)` turns this off; `collector_paused()` stops the collector
 outright for a block of your own.
 """
@@ -69,17 +70,20 @@ class GraphWatch:
     def begin(self, node: Any) -> None:
         """A graph grows (node is recorded from recorded nodes): raise the collector's threshold
         until the nodes recorded from now on are freed."""
+        # Every allocation here may wake the collector, whose callback ends the watch: so the
+        # threshold is raised before it is saved (a run in between finds nothing to put back),
+        # and the token made last (a run while it is made puts the threshold back: no harm).
         self.idle = False
-        node.collector_watch = token = WatchToken()  # held by the nodes alone
-        self.token = weakref.ref(token, self.token_freed)
+        if not self.listening:  # registered once, and left: removing a callback from inside
+            gc.callbacks.append(self.after_collection)  # one would skip the next one's turn
+            self.listening = True
         if self.saved is None and gc.isenabled():
             thresholds = gc.get_threshold()
-            if thresholds[0] < SPACED_THRESHOLD:
-                self.saved = thresholds
+            if 0 < thresholds[0] < SPACED_THRESHOLD:  # (0 means: no automatic collections)
                 gc.set_threshold(SPACED_THRESHOLD, *thresholds[1:])
-                if not self.listening:  # registered once, and left: removing a callback from
-                    gc.callbacks.append(self.after_collection)  # inside one skips the next
-                    self.listening = True
+                self.saved = thresholds
+        node.collector_watch = token = WatchToken()  # held by the nodes alone
+        self.token = weakref.ref(token, self.token_freed)
 
     def token_freed(self, freed: weakref.ref) -> None:
         """Every node recorded during the watch is freed: the watch ends."""
@@ -87,8 +91,9 @@ class GraphWatch:
             self.end()
 
     def after_collection(self, phase: str, info: dict[str, int]) -> None:
-        """The collector has run: the watch ends (the next graph starts a new one)."""
-        if phase == "stop" and self.saved is not None:
+        """The collector has run: the watch ends (the next graph starts a new one), whether or
+        not it raised the threshold (one begun inside collector_paused() did not)."""
+        if phase == "stop" and (self.token is not no_token or self.saved is not None):
             self.end()
 
     def end(self) -> None:

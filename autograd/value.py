@@ -21,7 +21,7 @@ import numpy as np
 
 from . import ops
 from .collector import graph_watch
-from .walk import data_of, float_adjoints, grad_lock, local_derivatives
+from .walk import data_of, float_walk, local_derivatives
 
 Function = TypeVar("Function", bound=Callable[..., Any])  # a function, kept as it is typed
 
@@ -434,10 +434,7 @@ class Value:
         gradients again (exactly twice the first). Set `.grad = 0` (or use a module's
         `zero_grad()`) before each new pass.
         """
-        output = require_value(self, "backward")
-        with grad_lock:  # the walk's adjoints are read before another walk writes them
-            for node in float_adjoints(output):
-                node.grad += node.adjoint
+        float_walk(require_value(self, "backward"), _add_adjoints_to_grads)
 
     def detach(self) -> Value:
         """The same number as a new leaf: nothing flows back through it."""
@@ -447,6 +444,12 @@ class Value:
 for _name, _function in ops.FUNCTIONS.items():
     if not hasattr(Value, _name):  # x.exp(), x.log1p(), ...: every function of the table
         setattr(Value, _name, _unary(_function.rule))
+
+
+def _add_adjoints_to_grads(order):
+    # under grad_lock (float_walk's): a thread's backward() adds its gradients whole
+    for node in order:
+        node.grad += node.adjoint
 
 
 def dot(weights: Sequence[Value | float], inputs: Sequence[Value | float],

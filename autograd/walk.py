@@ -29,12 +29,14 @@ adjoint_of = attrgetter("adjoint")
 grad_lock = threading.RLock()
 
 
-def depth_first(root, mark=None):
+def depth_first(root, mark=None, zero_adjoints=False):
     """topological_order(root), less the nodes already marked with `mark` (by default a fresh
-    object: every node). Each node placed is marked, and its `adjoint` set to 0 for the walk
-    that follows. The mark lives in the node (a slot) rather than in a set of seen nodes: a slot
-    is quicker to read and write than a hash table, which was a third of backward()'s time.
-    Marks are written under grad_lock, so walks in two threads do not mix them up."""
+    object: every node). Each node placed is marked, and with zero_adjoints its `adjoint` set
+    to 0 for the float walk that follows. The mark lives in the node (a slot) rather than in a
+    set of seen nodes: a slot is quicker to read and write than a hash table, which was a third
+    of backward()'s time. Marks are written under grad_lock, so walks in two threads do not mix
+    them up; the walk that reads them is over before another in its thread starts (no user code
+    runs in this loop)."""
     mark = object() if mark is None else mark
     order, stack = [], [root]
     push, pop, place = stack.append, stack.pop, order.append
@@ -47,7 +49,8 @@ def depth_first(root, mark=None):
             if node.walk_mark is mark:
                 continue
             node.walk_mark = mark
-            node.adjoint = 0.0
+            if zero_adjoints:
+                node.adjoint = 0.0
             # A parent already marked is placed already (in a graph without cycles, no node
             # waits on the stack for its own descendant), so it is not pushed again: a weight
             # that 100 samples share is pushed once, not 100 times.
@@ -88,28 +91,46 @@ def infinite_slope(rule, xs, error):
 
 def float_gradients(output):
     """{node: d output / d node} for every node `output` depends on, on floats."""
-    with grad_lock:
-        return {node: node.adjoint for node in float_adjoints(output)}
+    return float_walk(output, lambda order: {node: node.adjoint for node in order})
 
 
-def float_adjoints(output):
-    """Every node `output` depends on, in topological order, each holding d output / d node in
-    its `adjoint` slot. Call it holding grad_lock and read the adjoints before letting go (the
-    next walk writes them)."""
-    with collector_paused():
-        order = depth_first(output)
-        if _walk(output, order):
-            _check_finite(order)
+walks_running = 0  # float walks under way, one inside another (grad_lock lets one thread in)
+
+
+def float_walk(output, read):
+    """read(order) for `order`, every node `output` depends on in topological order, while each
+    holds d output / d node in its `adjoint` slot; what read returns. A walk begun inside
+    another (a custom operation's derivative that takes a gradient of its own) puts back the
+    adjoints it overwrote, so that the outer walk's sums go on untouched."""
+    global walks_running
+    with grad_lock, collector_paused():
+        if not walks_running:
+            order = depth_first(output, zero_adjoints=True)
+            outer = None
         else:
-            closures_walk(output, order)  # a node with a closure, which writes .grad
-            _check_finite(order, by_closures=True)
-        return order
+            order = depth_first(output)
+            outer = [getattr(node, "adjoint", 0.0) for node in order]
+            for node in order:
+                node.adjoint = 0.0
+        walks_running += 1
+        try:
+            if _walk(output, order):
+                _check_finite(order)
+            else:
+                closures_walk(output, order)  # a node with a closure, which writes .grad
+                _check_finite(order, by_closures=True)
+            return read(order)
+        finally:
+            walks_running -= 1
+            if outer is not None:
+                for node, adjoint in zip(order, outer):
+                    node.adjoint = adjoint
 
 
 def _walk(output, order):
     """The walk of backward.chain_rule_steps on plain floats, written out for speed: the hot
     loop of every backward() (tests/test_chain_rule_steps.py checks that they agree). Every
-    node of `order` holds adjoint 0 (depth_first). False if it meets a node with a closure (see
+    node of `order` holds adjoint 0 (float_walk). False if it meets a node with a closure (see
     closures_walk)."""
     output.adjoint = 1.0
     node = output

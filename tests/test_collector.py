@@ -153,3 +153,38 @@ def test_the_readme_gives_the_threshold_this_module_uses():
     speed = readme[readme.index("## Speed"):]
     assert f"raised from {gc.get_threshold()[0]} to {SPACED_THRESHOLD:,}" in speed
     assert "set_collector_spacing(False)" in speed
+
+
+def test_a_collection_woken_inside_the_watch_leaves_nothing_raised():
+    # begin() allocates; a run of the collector there must not leave the threshold raised with
+    # nothing to put it back. A small threshold lines the collector's runs up with begin().
+    gc.set_threshold(5, 10, 10)
+    a = Value(1.0)
+    for k in range(30):
+        gc.collect()
+        keep = [[] for _ in range(k)]
+        c = (a * a) + a  # two operations deep: a watch starts
+        del c, keep
+        assert gc.get_threshold() == (5, 10, 10), f"k={k}"
+
+
+def test_threshold_zero_means_no_automatic_runs_and_is_left_so():
+    gc.set_threshold(0, 10, 10)
+    out = graph()
+    assert gc.get_threshold() == (0, 10, 10)
+    del out
+    assert gc.get_threshold() == (0, 10, 10)
+
+
+def test_a_watch_begun_while_the_collector_is_paused_ends_at_the_next_collection():
+    from autograd import collector_paused
+
+    w = Value(0.5)
+    with collector_paused():
+        kept = (w * 2.0 + 1.0) ** 2  # a watch starts, raising nothing: the collector is off
+    assert gc.get_threshold() == (700, 10, 10)
+    gc.collect()  # ends it, though `kept` lives
+    later = (w * 2.0 + 1.0) ** 2
+    assert gc.get_threshold() == (SPACED_THRESHOLD, 10, 10)  # the next graph starts its own
+    del kept, later
+    assert gc.get_threshold() == (700, 10, 10)

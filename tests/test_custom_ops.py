@@ -143,3 +143,40 @@ def test_the_readme_example_runs_as_written():
     exec(block, namespace)
     assert namespace["v"].grad == pytest.approx(1 / 1.5 ** 2, rel=1e-15)
     assert namespace["hypot"](3.0, 4.0) == 5.0
+
+
+def test_a_derivative_that_takes_a_gradient_of_its_own_leaves_the_outer_walk_alone():
+    # The float walk keeps its sums in the nodes; a walk begun inside it (here by a custom
+    # operation's derivative, over a graph that shares the parameter w) must put them back.
+    from autograd import define, grad
+
+    w = Value(0.7)
+
+    def derivative(x, out):
+        xv = Value(x)
+        return grad(xv * xv * w, xv).data  # 2·x·w, found by autograd
+
+    square_times_w = define("square_times_w", lambda x: x * x * 0.7, derivative=derivative)
+    x = Value(1.3)
+    out = w * x + square_times_w(x * w)
+    out.backward()
+    # d/dw = x + 2·(x·w)·0.7·x
+    assert w.grad == pytest.approx(1.3 + 2 * (1.3 * 0.7) * 0.7 * 1.3, rel=1e-12)
+    assert x.grad == pytest.approx(0.7 + 2 * (1.3 * 0.7) * 0.7 * 0.7, rel=1e-12)
+
+
+def test_partials_that_look_at_the_graph_change_no_gradient():
+    from autograd import define, grad, topological_order
+
+    a = Value(1.5)
+    inner = a.sin() * a
+
+    def partials(x, y, out):
+        topological_order(inner)  # marks part of the graph mid-walk
+        return (y, x)
+
+    logged_mul = define("logged_mul", lambda x, y: x * y, partials=partials)
+    out = logged_mul(inner, a) + inner * 2.0  # a² sin a + 2 a sin a
+    expected = (2 * 1.5 * math.sin(1.5) + 1.5 ** 2 * math.cos(1.5) + 2 * math.sin(1.5)
+                + 2 * 1.5 * math.cos(1.5))
+    assert grad(out, a).data == pytest.approx(expected, rel=1e-12)
