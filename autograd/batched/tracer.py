@@ -70,10 +70,9 @@ def record(function, example):
         outputs = as_outputs(function(inputs))
     finally:
         tracing.reset(token)
-    nodes, seen = [], {}
-    for out in outputs:  # one order for all outputs: each adds the nodes not seen before it
-        nodes += depth_first(out, seen)
-    del seen  # (a hash table of every node: gone before the plan makes its own)
+    nodes, mark = [], object()
+    for out in outputs:  # one order for all outputs: each adds the nodes not marked before it
+        nodes += depth_first(out, mark)
     by_hand = [node for node in nodes if node.parents and node.rule.by_hand]
     if by_hand:
         raise TraceError(f"the traced function builds {len(by_hand)} node(s) micrograd's way "
