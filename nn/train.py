@@ -294,8 +294,10 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 for key, value in _scores(loss, val_loss, val_outputs, val_classes,
                                           metrics):
                     history[f"val_{key}"].append(value)
-            if hasattr(bar, "set_postfix"):
-                bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()})
+            if hasattr(bar, "set_postfix"):  # shown at the bar's next refresh, with its count
+                # (refreshing now would show a stale count: tqdm counts epochs lazily)
+                bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()},
+                                refresh=False)
     except BaseException as stopped:  # divergence, Ctrl-C, ...: the epochs so far are kept
         stopped.history = history
         raise
