@@ -202,3 +202,12 @@ def test_the_progress_default_survives_a_stderr_without_isatty(monkeypatch):
     monkeypatch.setattr("sys.stderr", Sink())
     X, y = nn.data.xor()
     nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, epochs=2)  # no bar, and no AttributeError
+
+
+def test_the_progress_bar_shows_its_count_not_a_line_per_epoch(capsys):
+    X, y = nn.data.xor()
+    nn.fit(nn.MLP(2, [3, 1], seed=0), X, y, epochs=40, progress=True)
+    shown = capsys.readouterr().err.replace("\r", "\n")
+    stale = [line for line in shown.splitlines() if " 0/40 " in line and "loss=" in line]
+    assert stale == []  # a loss beside a count stuck at 0: the bar forced out of step
+    assert "40/40" in shown
