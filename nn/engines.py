@@ -115,7 +115,8 @@ class TracedEngine:
         return float(rows[0].sum()) / len(batch), rows[2:].T
 
     def step(self) -> None:
-        self.parameters = self.optimizer.update(self.parameters, self.gradient)
+        # (the tape checked the gradient: finite, one number per parameter, float)
+        self.parameters = self.optimizer._checked_update(self.parameters, self.gradient)
 
     def weights(self) -> np.ndarray:
         return self.parameters  # update() makes a new vector: this one stays as it is

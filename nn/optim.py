@@ -52,13 +52,20 @@ class Optimizer:
             if vector.shape != (len(self.params),):
                 raise ValueError(f"update() takes vectors of the {len(self.params)} parameters; "
                                  f"{name} has shape {vector.shape}")
-        state = {key: getattr(self, key) for key in self._state}
         with np.errstate(all="ignore"):
             if not all_finite(gradient):
                 bad = np.flatnonzero(~np.isfinite(gradient))
                 raise FloatingPointError(
                     f"parameter {bad[0]} has gradient {gradient[bad[0]]}: training diverged "
                     f"(try a smaller learning rate; it is {self.lr})")
+        return self._checked_update(parameters, gradient)
+
+    def _checked_update(self, parameters: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+        """update() of vectors it has checked (float vectors of the right length, a finite
+        gradient): for a caller that checked them already (the traced engine, whose tape checks
+        every gradient it gives), so that a step checks its gradient once."""
+        state = {key: getattr(self, key) for key in self._state}
+        with np.errstate(all="ignore"):
             updated = self._update(parameters, gradient)
             bad = [] if all_finite(updated) else \
                 np.flatnonzero(~np.isfinite(updated) & np.isfinite(parameters))

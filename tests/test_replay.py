@@ -281,3 +281,74 @@ def test_sums_and_differences_without_their_partials_give_the_eager_engines_numb
     backward = tape.source.split("def backward")[1]
     assert "-= up" in backward or "np.subtract.at" in backward
     assert "d[1] * up" not in backward.split("# - of")[1].split("#")[0]
+
+
+# ---- the fast array paths of the table's helpers, and the optimizer's step after the tape ----
+
+def test_relus_derivative_on_arrays_is_its_mask_and_multiplies_as_zeros_and_ones():
+    x = np.array([[-1.0, 0.0, 2.0], [np.nan, -0.0, np.inf]])
+    up = np.array([[3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
+    derivative = ops.relu.rule.derivative(x, np.maximum(x, 0.0))
+    assert (derivative * up == np.array([[0.0, 0.0, 5.0], [0.0, 0.0, 8.0]])).all()
+    assert ((derivative * up).dtype == np.float64)
+
+
+def test_logsumexp_on_arrays_warns_nothing_for_infinities_outside_a_tape():
+    import warnings
+    rows = np.array([[np.inf, -np.inf, 1.0], [-np.inf, -np.inf, -np.inf]]).T
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ops.LOGSUMEXP.value(rows)
+    assert out[0] == np.inf and out[1] == -np.inf
+
+
+def test_a_traced_fit_with_relu_and_cross_entropy_matches_eager_and_torch():
+    torch = pytest.importorskip("torch")
+    X, y = nn.data.blobs(40, centers=3, seed=2)
+    histories, weights = {}, {}
+    for engine in ("eager", "traced"):
+        model = nn.MLP(2, [5, 3], seed=3)
+        histories[engine] = nn.fit(model, X, y, loss="cross_entropy", optimizer="sgd", lr=0.3,
+                                   epochs=3, batch_size=8, shuffle=False, progress=False,
+                                   metrics=(), engine=engine)
+        weights[engine] = np.array([p.data for p in model.parameters()])
+    assert close_arrays(histories["eager"]["loss"], histories["traced"]["loss"])
+    assert close_arrays(weights["eager"], weights["traced"])
+    # one step by torch in float64: the same loss and gradient as the tape's
+    model = nn.MLP(2, [5, 3], seed=3)
+    params = model.parameters()
+    samples = np.column_stack([X, np.eye(3)[y]])
+    tape = trace(lambda row: nn.losses.cross_entropy.term(model(row[:2]), row[2:]), samples[0],
+                 wrt=params)
+    (losses,), gradient = tape.value_and_grad(samples)
+    W1 = torch.tensor([[n.w[i].data for i in range(2)] for n in model.layers[0].neurons],
+                      dtype=torch.float64, requires_grad=True) \
+        if hasattr(model.layers[0], "neurons") else None
+    if W1 is None:
+        return
+    b1 = torch.tensor([n.b.data for n in model.layers[0].neurons], dtype=torch.float64,
+                      requires_grad=True)
+    W2 = torch.tensor([[n.w[i].data for i in range(5)] for n in model.layers[1].neurons],
+                      dtype=torch.float64, requires_grad=True)
+    b2 = torch.tensor([n.b.data for n in model.layers[1].neurons], dtype=torch.float64,
+                      requires_grad=True)
+    logits = torch.relu(torch.tensor(X) @ W1.T + b1) @ W2.T + b2
+    loss = torch.nn.functional.cross_entropy(logits, torch.tensor(y), reduction="none")
+    loss.mean().backward()
+    assert close_arrays(losses, loss.detach().numpy(), 1e-10)
+    ours = dict(zip(map(id, params), gradient))
+    layer0, layer1 = model.layers[0].neurons, model.layers[1].neurons
+    assert close_arrays([[ours[id(n.w[i])] for i in range(2)] for n in layer0], W1.grad, 1e-10)
+    assert close_arrays([ours[id(n.b)] for n in layer1], b2.grad, 1e-10)
+
+
+def test_the_optimizers_checked_update_is_update_after_its_checks():
+    for make in (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9),
+                 lambda ps: nn.optim.Adam(ps, lr=0.01)):
+        a, b = make([Value(1.0), Value(2.0)]), make([Value(1.0), Value(2.0)])
+        w, g = np.array([1.0, 2.0]), np.array([0.5, -0.25])
+        for _ in range(3):
+            assert (a.update(w, g) == b._checked_update(w, g)).all()
+    sgd = nn.optim.SGD([Value(1.0), Value(2.0)], lr=1.0)
+    with pytest.raises(FloatingPointError, match="parameter 1 would become inf"):
+        sgd._checked_update(np.array([1.0, 1.7e308]), np.array([0.0, -1e308]))

@@ -742,6 +742,8 @@ def stack_mixed(shared, batched, batched_rows, shared_rows, mask):
 
 def expand(local, upstream):
     """A many-input rule's partials (arity, G) or (arity, G, B), shaped to multiply upstream."""
+    if type(local) is np.ndarray and local.ndim == upstream.ndim + 1:  # (the usual case)
+        return local
     if isinstance(local, (tuple, list)):  # one partial per input, of shapes that broadcast
         local = np.broadcast_arrays(*local)
     local = np.asarray(local, dtype=float)
