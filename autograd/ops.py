@@ -442,11 +442,15 @@ def _summed_from_bias(weights, inputs, bias):
 # ∂/∂b = 1) times upstream, summed over what is shared. Three functions, so that a tape forms
 # only the gradients it needs (never the sample's own).
 
-def _layer_weights_gradient(inputs, upstream):
-    """(n, G): for each weight, Σ over the samples of its input × upstream."""
+def _layer_weights_gradient(inputs, upstream, into=None):
+    """(n, G): for each weight, Σ over the samples of its input × upstream; written into
+    `into` (an (n, G) array, such as a view of the slots), and returned, where given."""
     if inputs.ndim == 2:
-        return inputs @ upstream.T
-    return np.einsum("ngb,gb->ng", inputs, upstream)
+        if into is None:
+            return inputs @ upstream.T
+        np.matmul(upstream, inputs.T, out=into.T)  # (G, n): the layout of a neuron's weights
+        return into
+    return np.einsum("ngb,gb->ng", inputs, upstream, out=into)
 
 
 def _layer_inputs_gradient(weights, upstream, dense):

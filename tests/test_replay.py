@@ -352,3 +352,31 @@ def test_the_optimizers_checked_update_is_update_after_its_checks():
     sgd = nn.optim.SGD([Value(1.0), Value(2.0)], lr=1.0)
     with pytest.raises(FloatingPointError, match="parameter 1 would become inf"):
         sgd._checked_update(np.array([1.0, 1.7e308]), np.array([0.0, -1e308]))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_layers_weights_gradient_is_written_into_place_only_where_nothing_else_adds_to_it(seed):
+    rng = np.random.default_rng(seed)
+    n, G = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    batch = rng.normal(size=(int(rng.integers(1, 9)), n))
+    for name, function, wrt in layouts(rng, n, G):
+        tape = against_eager(function, batch, wrt)
+        if name != "only the weights trained":
+            assert "weights_gradient(" in tape.source and ", into=" in tape.source, name
+        # the same weights read again (a penalty on them): added to, not written over
+
+        def penalized(row, function=function, wrt=wrt):
+            return function(row) + 0.01 * sum(p * p for p in wrt)
+        tape = against_eager(penalized, batch, wrt)
+        assert ", into=" not in tape.source, (name, tape.source)
+
+
+def test_a_weight_shared_by_two_layers_gets_both_gradients():
+    rng = np.random.default_rng(4)
+    W, b1, b2 = values(rng, 3, 3), values(rng, 3), values(rng, 3)
+
+    def twice(row):  # the same weights in two layers
+        hidden = [dot(W[g], row, b1[g]).tanh() for g in range(3)]
+        return sum(dot(W[g], hidden, b2[g]) for g in range(3))
+
+    against_eager(twice, rng.normal(size=(5, 3)), [*W.ravel(), *b1, *b2])

@@ -147,11 +147,14 @@ def pass_gradients_on(plan, written_out, in_loops):
     given by one line and read by one group is a local."""
     counts = {"gs": np.zeros(plan.shared_size, np.intp), "gb": np.zeros(plan.batched_size, np.intp)}
     givers = {}  # (target, start, stop, step) -> (its lines, the line, the term, subtract?)
+    intos = []  # (its lines, the line, the line writing into place, the slots)
     for _, lines, log in written_out:
-        for target, index, line, term, subtract in log:
+        for target, index, line, term, subtract, into in log:
             np.add.at(counts[target], slots_of(index), 1)
             if isinstance(index, slice) and term is not None:
                 givers[(target,) + slice_key(index)] = (lines, line, term, subtract)
+            if into is not None:
+                intos.append((lines, line, into, slots_of(index)))
     for first, period, repeats in in_loops:  # their slots are read and given in the loop
         for number in range(first, first + period):
             outputs, inputs = plan.groups.rows(number + period * np.arange(repeats))
@@ -160,6 +163,11 @@ def pass_gradients_on(plan, written_out, in_loops):
                     counts[target][slots[slots < len(counts[target])]] += 2
     seeded_batched, seeded = plan.outputs[0] if plan.outputs else (None, None)
     counts["gb" if seeded_batched else "gs"][seeded] += 2  # the tape seeds it
+    # a layer's weights gradient added by the one line that writes those slots: written into
+    # them instead (the slots hold zeros before it: += would read them back for nothing)
+    for their_lines, line, into, slots in intos:
+        if (counts["gs"][slots] == 1).all():
+            their_lines[their_lines.index(line)] = into
     counts["gs"][:len(plan.wrt)] += 2  # the gradient the tape returns
     for group, lines, _ in written_out:
         target = "gb" if group.batched else "gs"
@@ -459,14 +467,15 @@ LOG = object()  # at[LOG]: where a group written out logs its lines adding into 
 def added(target, role, arrays, at, contribution, subtract=False):
     """The line target[index] += contribution (-= where `subtract`), for the index of that
     role; where it names a slot twice, its contributions are summed (plain += would keep only
-    the last). Logged, if at[LOG] is given, as (target, index, line, contribution, subtract)."""
+    the last). Logged, if at[LOG] is given, as (target, index, line, contribution, subtract,
+    None) (see weights_added for the last)."""
     if names_a_slot_twice(arrays[role]):
         line = f"np.{'subtract' if subtract else 'add'}.at({target}, {at[role]}, {contribution})"
         contribution = None  # (never a local)
     else:
         line = f"{target}[{at[role]}] {'-' if subtract else '+'}= {contribution}"
     if LOG in at:
-        at[LOG].append((target, arrays[role], line, contribution, subtract))
+        at[LOG].append((target, arrays[role], line, contribution, subtract, None))
     return line
 
 
@@ -617,16 +626,22 @@ def weights_read(group, at):
 
 
 def weights_added(group, arrays, at, gradient):
-    """The line adding the (n, G) `gradient` to the weights' slots of `gs`: into a view where
-    they lie on a grid (transposed to the view's (G, n) when the grid runs neuron by neuron)."""
+    """The line adding the (n, G) `gradient` (a call of the layer form's weights_gradient) to
+    the weights' slots of `gs`: into a view where they lie on a grid (transposed to the view's
+    (G, n) when the grid runs neuron by neuron). Logged with the line that writes the gradient
+    straight into that view instead (weights_gradient(..., into=view)), for pass_gradients_on
+    to use where the line is the slots' one writer."""
     view = weights_view(group)
     if view is None:
         return added("gs", "weights", arrays, at, gradient)
-    if LOG in at:
-        at[LOG].append(("gs", group.layer.weights, None, None, False))
     window, columns, transposed = view
-    columns += "" if columns.endswith("]") else "[:]"  # (a subscript to add into)
-    return f"gs[{window}]{columns} += {gradient}{'.T' * transposed}"
+    into = f"gs[{window}]{columns}{'.T' * transposed}"  # (n, G), as the gradient
+    target = columns + ("" if columns.endswith("]") else "[:]")  # (a subscript to add into)
+    line = f"gs[{window}]{target} += {gradient}{'.T' * transposed}"
+    if LOG in at:
+        at[LOG].append(("gs", group.layer.weights, line, None, False,
+                        f"{gradient[:-1]}, into={into})"))
+    return line
 
 
 def weights_view(group):
