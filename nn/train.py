@@ -286,10 +286,13 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 limit = DIVERGENCE * max(1.0, first_epoch_largest)
             if schedule is not None:
                 schedule.step()
-            engine.write_back()  # the model as it now is, for validation and the user
             for key, value in _scores(loss, total / len(X), outputs, classes, metrics):
                 history[key].append(value)
             if validation is not None:
+                # (the model as it now is: the traced engine's evaluate reads its Values; the
+                # user gets it from the `finally` below, so an epoch without validation writes
+                # nothing back)
+                engine.write_back()
                 val_loss, val_outputs = engine.evaluate(X_val, val_rows)
                 for key, value in _scores(loss, val_loss, val_outputs, val_classes,
                                           metrics):
