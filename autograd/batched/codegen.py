@@ -147,14 +147,20 @@ def pass_gradients_on(plan, written_out, in_loops):
     given by one line and read by one group is a local."""
     counts = {"gs": np.zeros(plan.shared_size, np.intp), "gb": np.zeros(plan.batched_size, np.intp)}
     givers = {}  # (target, start, stop, step) -> (its lines, the line, the term, subtract?)
-    intos = []  # (its lines, the line, the line writing into place, the slots)
-    for _, lines, log in written_out:
+    intos = []  # (its group's place, its lines, the line, the line writing into place, slots)
+    # per shared slot, the place in written_out of the last group adding into its gradient:
+    # the first to run backward (the backward program runs the groups last to first)
+    latest = np.full(plan.shared_size, -1, np.intp)
+    for place, (_, lines, log) in enumerate(written_out):
         for target, index, line, term, subtract, into in log:
             np.add.at(counts[target], slots_of(index), 1)
+            if target == "gs":
+                np.maximum.at(latest, slots_of(index), place)
             if isinstance(index, slice) and term is not None:
                 givers[(target,) + slice_key(index)] = (lines, line, term, subtract)
             if into is not None:
-                intos.append((lines, line, into, slots_of(index)))
+                intos.append((place, lines, line, into, slots_of(index)))
+    logged = counts["gs"].copy()  # (what loops and the seed add below, they read and write)
     for first, period, repeats in in_loops:  # their slots are read and given in the loop
         for number in range(first, first + period):
             outputs, inputs = plan.groups.rows(number + period * np.arange(repeats))
@@ -163,10 +169,13 @@ def pass_gradients_on(plan, written_out, in_loops):
                     counts[target][slots[slots < len(counts[target])]] += 2
     seeded_batched, seeded = plan.outputs[0] if plan.outputs else (None, None)
     counts["gb" if seeded_batched else "gs"][seeded] += 2  # the tape seeds it
-    # a layer's weights gradient added by the one line that writes those slots: written into
-    # them instead (the slots hold zeros before it: += would read them back for nothing)
-    for their_lines, line, into, slots in intos:
-        if (counts["gs"][slots] == 1).all():
+    # a layer's weights gradient added by the first line to run that writes those slots (the
+    # first in its group; a later group's writing none of them; no loop or seed touching them):
+    # written into them instead, as they hold zeros before it (+= would read them back for
+    # nothing); the lines after it (an L2 penalty on the weights, ...) add to it as before
+    for place, their_lines, line, into, slots in intos:
+        if (latest[slots] == place).all() and (counts["gs"][slots] == logged[slots]).all() \
+                and len(np.unique(slots)) == len(slots):
             their_lines[their_lines.index(line)] = into
     counts["gs"][:len(plan.wrt)] += 2  # the gradient the tape returns
     for group, lines, _ in written_out:
