@@ -465,9 +465,10 @@ def _layer_inputs_gradient(weights, upstream, dense):
     return weights @ upstream
 
 
-def _layer_bias_gradient(upstream):
-    """(G,): Σ over the samples of upstream."""
-    return upstream.sum(axis=1)
+def _layer_bias_gradient(upstream, into=None):
+    """(G,): Σ over the samples of upstream; written into `into` (a (G,) array, such as a view
+    of the slots), and returned, where given."""
+    return np.add.reduce(upstream, axis=1, out=into)
 
 
 class LayerForm:

@@ -381,4 +381,24 @@ def test_a_weight_shared_by_two_layers_gets_both_gradients():
 
     tape = against_eager(twice, rng.normal(size=(5, 3)), [*W.ravel(), *b1, *b2])
     # the second layer's line runs first, and writes; the first layer's adds
-    assert tape.source.count(", into=") <= 1 and tape.source.count("weights_gradient(") == 2
+    lines = [line for line in tape.source.splitlines() if "weights_gradient(" in line]
+    assert len(lines) == 2 and sum(", into=" in line for line in lines) == 1, lines
+
+
+def test_a_bias_that_is_also_a_weight_of_its_layer_gets_both_gradients():
+    rng = np.random.default_rng(5)
+    W = values(rng, 2, 3)
+
+    def own_bias(row):  # each neuron's bias is its own first weight
+        return sum(dot(W[g], row, W[g][0]).tanh() for g in range(2))
+
+    against_eager(own_bias, rng.normal(size=(4, 3)), list(W.ravel()))
+    b = values(rng, 2)
+
+    def bias_twice(row):  # the biases read again by a second layer
+        hidden = [dot(W[g], row, b[g]).tanh() for g in range(2)]
+        return dot(b, hidden, b[0])
+
+    against_eager(bias_twice, rng.normal(size=(4, 3)), [*W.ravel(), *b])
+    assert "bias_gradient(up, into=" in trace(lambda row: sum(
+        dot(W[g], row, b[g]) for g in range(2)), [0.1, 0.2, 0.3], wrt=[*W.ravel(), *b]).source

@@ -151,6 +151,7 @@ def pass_gradients_on(plan, written_out, in_loops):
     # per shared slot, the place in written_out of the last group adding into its gradient:
     # the first to run backward (the backward program runs the groups last to first)
     latest = np.full(plan.shared_size, -1, np.intp)
+    others_in_group = {}  # a line -> the slots its group's other lines add into, in gs
     for place, (_, lines, log) in enumerate(written_out):
         for target, index, line, term, subtract, into in log:
             np.add.at(counts[target], slots_of(index), 1)
@@ -160,6 +161,9 @@ def pass_gradients_on(plan, written_out, in_loops):
                 givers[(target,) + slice_key(index)] = (lines, line, term, subtract)
             if into is not None:
                 intos.append((place, lines, line, into, slots_of(index)))
+                # (the group's other lines into gs: where one shares a slot with it, it adds)
+                others_in_group[line] = [slots_of(other[1]) for other in log
+                                         if other[0] == "gs" and other[2] != line]
     logged = counts["gs"].copy()  # (what loops and the seed add below, they read and write)
     for first, period, repeats in in_loops:  # their slots are read and given in the loop
         for number in range(first, first + period):
@@ -169,13 +173,14 @@ def pass_gradients_on(plan, written_out, in_loops):
                     counts[target][slots[slots < len(counts[target])]] += 2
     seeded_batched, seeded = plan.outputs[0] if plan.outputs else (None, None)
     counts["gb" if seeded_batched else "gs"][seeded] += 2  # the tape seeds it
-    # a layer's weights gradient added by the first line to run that writes those slots (the
-    # first in its group; a later group's writing none of them; no loop or seed touching them):
-    # written into them instead, as they hold zeros before it (+= would read them back for
-    # nothing); the lines after it (an L2 penalty on the weights, ...) add to it as before
+    # a layer's weights (or bias) gradient added by the first line to run that writes those
+    # slots (no other line of its group and no later group writing any of them; no loop or
+    # seed touching them): written into them instead, as they hold zeros before it (+= would
+    # read them back for nothing); the lines after it (an L2 penalty, ...) add to it as before
     for place, their_lines, line, into, slots in intos:
         if (latest[slots] == place).all() and (counts["gs"][slots] == logged[slots]).all() \
-                and len(np.unique(slots)) == len(slots):
+                and len(np.unique(slots)) == len(slots) \
+                and not any(np.isin(slots, others).any() for others in others_in_group[line]):
             their_lines[their_lines.index(line)] = into
     counts["gs"][:len(plan.wrt)] += 2  # the gradient the tape returns
     for group, lines, _ in written_out:
@@ -473,18 +478,22 @@ def names_a_slot_twice(index):
 LOG = object()  # at[LOG]: where a group written out logs its lines adding into gradients
 
 
-def added(target, role, arrays, at, contribution, subtract=False):
+def added(target, role, arrays, at, contribution, subtract=False, into=None):
     """The line target[index] += contribution (-= where `subtract`), for the index of that
     role; where it names a slot twice, its contributions are summed (plain += would keep only
     the last). Logged, if at[LOG] is given, as (target, index, line, contribution, subtract,
-    None) (see weights_added for the last)."""
+    the line writing the contribution into place instead, or None): `into`, given, makes that
+    line of the slice target[index] (into.format(it)); see pass_gradients_on."""
+    into_line = None
     if names_a_slot_twice(arrays[role]):
         line = f"np.{'subtract' if subtract else 'add'}.at({target}, {at[role]}, {contribution})"
         contribution = None  # (never a local)
     else:
         line = f"{target}[{at[role]}] {'-' if subtract else '+'}= {contribution}"
+        if into is not None and not subtract and isinstance(arrays[role], slice):
+            into_line = into.format(f"{target}[{at[role]}]")
     if LOG in at:
-        at[LOG].append((target, arrays[role], line, contribution, subtract, None))
+        at[LOG].append((target, arrays[role], line, contribution, subtract, into_line))
     return line
 
 
@@ -616,7 +625,8 @@ def layer_backward(group, layer, arrays, at):
                            f"{layer}.inputs_gradient({weights_read(group, at)}, up, "
                            f"dense={group.layer.dense})"))
     if want_bias:
-        lines.append(added("gs", "bias", arrays, at, f"{layer}.bias_gradient(up)"))
+        lines.append(added("gs", "bias", arrays, at, f"{layer}.bias_gradient(up)",
+                           into=f"{layer}.bias_gradient(up, into={{}})"))
     return lines
 
 
