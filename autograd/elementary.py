@@ -35,7 +35,11 @@ def softplus_of_float(x):
 
 
 def sigmoid_of_array(x):
-    return np.exp(-np.logaddexp(0.0, -x))
+    # sigmoid_of_float's two forms, elementwise (e = e^-|x| never overflows), so that a batch
+    # gives the very floats a Value does: 1 - sigmoid (its derivative) magnifies any last-bit
+    # difference near 1, where a formula with other roundings is off by 1e-11 at x = 11
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 def softplus_of_array(x):
