@@ -82,13 +82,12 @@ def plain(x):
 
 
 def step(x):
-    """1 where x > 0, else 0 (the derivative of relu; 0 at 0, like PyTorch). On an array, the
-    mask x > 0 itself, True for 1 and False for 0: numpy's arithmetic reads it as those numbers,
-    so a replay multiplies it into the upstream gradient in one call instead of two."""
+    """1 where x > 0, else 0 (the derivative of relu; 0 at 0, like PyTorch). On an array, an
+    array of floats: a mask of booleans would multiply the same but add as `or` (d + d)."""
     if type(x) is float:  # the float walk's case, first: relu is on its hot path
         return 1.0 if x > 0 else 0.0
     if isinstance(x, _ARRAY):
-        return x > 0
+        return (x > 0).astype(float)
     return 1.0 if plain(x) > 0 else 0.0
 
 

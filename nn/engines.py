@@ -108,15 +108,15 @@ class TracedEngine:
         try:  # (the gradient is a view into the replay's arrays: step() reads it before the
             # next forward_backward writes them again)
             rows, self.gradient = self.replay.value_and_grad(batch, at=self.parameters)
-        except ArithmeticError as error:  # name the sample by its row of X, not the batch's
-            raise named_by_row(error, batch) from None
+        except ArithmeticError as error:  # the replay names the sample by its row of X
+            raise named_by_row(error) from None
         # (objective, data loss, outputs...) rows: the objective's mean as numpy's mean
         # computes it, without its overhead; the outputs a row per sample
         return float(rows[0].sum()) / len(batch), rows[2:].T
 
     def step(self) -> None:
         # (the tape checked the gradient: finite, one number per parameter, float)
-        self.parameters = self.optimizer._checked_update(self.parameters, self.gradient)
+        self.parameters = self.optimizer.update_checked(self.parameters, self.gradient)
 
     def weights(self) -> np.ndarray:
         return self.parameters  # update() makes a new vector: this one stays as it is
@@ -158,12 +158,13 @@ def trace_objective(model: Module, loss: Loss, samples: np.ndarray, n_inputs: in
                          f"it trains eagerly") from error
 
 
-def named_by_row(error: E, rows: Sequence[int] | np.ndarray) -> E:
-    """A tape's error about sample i of a batch, about row rows[i] of X instead (an error
-    about no sample in particular, as it is)."""
+def named_by_row(error: E, rows: Sequence[int] | np.ndarray | None = None) -> E:
+    """A tape's error about sample i of a batch, about row rows[i] of X instead (row i where
+    the batch was X's own rows: a replay's); an error about no sample in particular as it is."""
     if getattr(error, "sample", None) is None:
         return error
-    return type(error)(f"X row {rows[error.sample]}: {error.detail}")
+    return type(error)(f"X row {error.sample if rows is None else rows[error.sample]}: "
+                       f"{error.detail}")
 
 
 def choose_engine(choice: str, model: Module, loss: Loss, X: np.ndarray, rows: ArrayLike,

@@ -58,12 +58,12 @@ class Optimizer:
                 raise FloatingPointError(
                     f"parameter {bad[0]} has gradient {gradient[bad[0]]}: training diverged "
                     f"(try a smaller learning rate; it is {self.lr})")
-        return self._checked_update(parameters, gradient)
+        return self.update_checked(parameters, gradient)
 
-    def _checked_update(self, parameters: np.ndarray, gradient: np.ndarray) -> np.ndarray:
-        """update() of vectors it has checked (float vectors of the right length, a finite
-        gradient): for a caller that checked them already (the traced engine, whose tape checks
-        every gradient it gives), so that a step checks its gradient once."""
+    def update_checked(self, parameters: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+        """update() of vectors the caller has checked (float vectors of the right length, a
+        finite gradient), as the traced engine has (its tape checks every gradient it gives), so
+        that a step checks its gradient once; the result is still checked."""
         state = {key: getattr(self, key) for key in self._state}
         with np.errstate(all="ignore"):
             updated = self._update(parameters, gradient)

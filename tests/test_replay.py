@@ -285,12 +285,13 @@ def test_sums_and_differences_without_their_partials_give_the_eager_engines_numb
 
 # ---- the fast array paths of the table's helpers, and the optimizer's step after the tape ----
 
-def test_relus_derivative_on_arrays_is_its_mask_and_multiplies_as_zeros_and_ones():
+def test_relus_derivative_on_arrays_is_zeros_and_ones_that_add_as_numbers():
     x = np.array([[-1.0, 0.0, 2.0], [np.nan, -0.0, np.inf]])
     up = np.array([[3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
     derivative = ops.relu.rule.derivative(x, np.maximum(x, 0.0))
+    assert derivative.dtype == np.float64
     assert (derivative * up == np.array([[0.0, 0.0, 5.0], [0.0, 0.0, 8.0]])).all()
-    assert ((derivative * up).dtype == np.float64)
+    assert (derivative + derivative == 2 * derivative).all()  # (booleans would add as `or`)
 
 
 def test_logsumexp_on_arrays_warns_nothing_for_infinities_outside_a_tape():
@@ -342,16 +343,16 @@ def test_a_traced_fit_with_relu_and_cross_entropy_matches_eager_and_torch():
     assert close_arrays([ours[id(n.b)] for n in layer1], b2.grad, 1e-10)
 
 
-def test_the_optimizers_checked_update_is_update_after_its_checks():
+def test_the_optimizers_update_checked_is_update_after_its_checks():
     for make in (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9),
                  lambda ps: nn.optim.Adam(ps, lr=0.01)):
         a, b = make([Value(1.0), Value(2.0)]), make([Value(1.0), Value(2.0)])
         w, g = np.array([1.0, 2.0]), np.array([0.5, -0.25])
         for _ in range(3):
-            assert (a.update(w, g) == b._checked_update(w, g)).all()
+            assert (a.update(w, g) == b.update_checked(w, g)).all()
     sgd = nn.optim.SGD([Value(1.0), Value(2.0)], lr=1.0)
     with pytest.raises(FloatingPointError, match="parameter 1 would become inf"):
-        sgd._checked_update(np.array([1.0, 1.7e308]), np.array([0.0, -1e308]))
+        sgd.update_checked(np.array([1.0, 1.7e308]), np.array([0.0, -1e308]))
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -10,6 +10,7 @@ eager engine to rounding.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from typing import Union
 
@@ -86,7 +87,7 @@ class Tape:
         arrays = SlotArrays(self.plan, len(batch))  # fresh ones: a tape runs on any thread
         with np.errstate(all="ignore"):
             gradient = self._forward_backward(arrays, batch.T, self._point(at), reduction)
-        return self._outputs(arrays), gradient
+        return self._outputs(arrays), gradient.copy()  # (not a view keeping every slot alive)
 
     def backward(self, batch: Batch, reduction: str = "mean") -> list[np.ndarray]:
         """Add to `.grad` of every Value v in `wrt` (the parameters) d/dv of the first output's
@@ -170,6 +171,18 @@ class Tape:
         return at
 
 
+def named_by_row(error, rows):
+    """A tape's error about sample i of a batch, about row rows[i] of the samples the batch was
+    taken from instead (an error about no sample in particular, as it is); `.sample` is then
+    that row."""
+    if getattr(error, "sample", None) is None:
+        return error
+    row = int(rows[error.sample])
+    renamed = type(error)(f"row {row} of the samples: {error.detail}")
+    renamed.sample, renamed.detail = row, error.detail
+    return renamed
+
+
 def checked_reduction(reduction):
     if not isinstance(reduction, str) or reduction not in REDUCTIONS:
         raise ValueError(f"reduction is 'mean' or 'sum' (of the first output over the batch), "
@@ -207,14 +220,17 @@ class Replay:
     its rows, and the program's arrays are made once per batch size and then reused.
 
     So the gradient it returns is a view into those arrays, good until its next call; and one
-    Replay serves one thread at a time (the tape itself serves any number)."""
+    Replay serves the one thread that first used it (another gets a RuntimeError rather than
+    numbers another thread's call overwrote; the tape itself serves any number). The samples
+    are copied: changing the array given afterwards changes nothing here."""
 
     KEPT = 4  # the batch sizes whose arrays are kept (a training run meets one or two)
 
     def __init__(self, tape, samples):
         self.tape = tape
-        self.samples = tape._checked_batch(samples)
+        self.samples = tape._checked_batch(samples).copy()
         self.arrays = {}  # batch size -> SlotArrays
+        self.thread = None  # the thread it serves (the first to call it)
         # the outputs' rows of b, read in one go, where every output is per sample
         batched = all(is_batched for is_batched, _ in tape.plan.outputs)
         self.output_rows = np.array([slot for _, slot in tape.plan.outputs]) if batched else None
@@ -222,18 +238,50 @@ class Replay:
     def value_and_grad(self, rows, at=None, reduction="mean"):
         """tape.value_and_grad(samples[rows], at, reduction), in the arrays kept for batches of
         len(rows): (the outputs as one array, a row per output, a copy; the gradient as a
-        vector, a view into those arrays)."""
+        vector, a view into those arrays). rows: indices of the samples, or a boolean mask
+        over them. An error about a sample names its row of the samples."""
+        if self.thread != threading.get_ident():
+            self._serve_this_thread()
         reduction = checked_reduction(reduction)
-        if len(rows) == 0:
-            raise ValueError("the batch is empty: give at least one sample")
+        rows = self._checked_rows(rows)
         columns = self.samples[rows].T
         arrays = self.arrays.get(len(rows)) or self._new_arrays(len(rows))
-        with np.errstate(all="ignore"):
-            gradient = self.tape._forward_backward(arrays, columns, self.tape._point(at),
-                                                   reduction)
+        try:
+            with np.errstate(all="ignore"):
+                gradient = self.tape._forward_backward(arrays, columns, self.tape._point(at),
+                                                       reduction)
+        except ArithmeticError as error:
+            raise named_by_row(error, rows) from None
         if self.output_rows is None:
             return np.array(self.tape._outputs(arrays)), gradient
         return arrays.b[self.output_rows], gradient
+
+    def _serve_this_thread(self):
+        if self.thread is not None:
+            raise RuntimeError("this Replay serves one thread, the first that used it: its "
+                               "arrays (and the gradient it returned, a view of them) would "
+                               "be overwritten under that thread; give each thread its own "
+                               "tape.replay_on(samples)")
+        self.thread = threading.get_ident()
+
+    def _checked_rows(self, rows):
+        """rows as a 1-D array of indices of the samples (a mask: the indices where it is
+        True), not empty."""
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            if rows.shape != (len(self.samples),):
+                raise ValueError(f"a boolean mask of rows has one entry per sample "
+                                 f"({len(self.samples)}), got shape {rows.shape}")
+            rows = np.flatnonzero(rows)
+        elif rows.dtype.kind not in "iu":
+            raise TypeError(f"rows are indices of the samples (integers) or a boolean mask, "
+                            f"got an array of {rows.dtype}")
+        if rows.ndim != 1:
+            raise ValueError(f"rows are a flat list of indices of the samples, got shape "
+                             f"{rows.shape}")
+        if len(rows) == 0:
+            raise ValueError("the batch is empty: give at least one sample")
+        return rows
 
     def _new_arrays(self, width):
         if len(self.arrays) >= self.KEPT:
