@@ -13,7 +13,7 @@ from .check import GradcheckReport, gradcheck, gradgradcheck
 from .custom import define
 from .forward import hvp, jacobian, jvp
 from .batched import Tape, trace
-from .vectors import values_to_vector, vector_to_values
+from .vectors import all_finite, values_to_vector, vector_to_values
 from .files import check_writable, write_atomically
 from .ops import FUNCTIONS
 from .elementary import DomainError
@@ -39,7 +39,7 @@ __all__ = [
     "dot", "total", "logsumexp", "define",
     "gradcheck", "gradgradcheck", "GradcheckReport",
     "draw_graph", "Picture", "backward_steps", "BackwardSteps",
-    "trace", "Tape", "TraceError", "values_to_vector", "vector_to_values",
+    "trace", "Tape", "TraceError", "values_to_vector", "vector_to_values", "all_finite",
     "write_atomically", "check_writable",
 ]
 

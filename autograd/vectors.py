@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import math
+
 import numpy as np
 
 from .walk import data_of
@@ -27,3 +29,11 @@ def vector_to_values(vector: np.ndarray | Iterable[float], values: Iterable[Valu
                          f"Values, got shape {vector.shape}")
     for v, x in zip(values, vector.tolist()):
         v.data = x
+
+
+def all_finite(vector: np.ndarray) -> bool:
+    """Is every number finite? A sum is finite only if every term is (inf and NaN never cancel
+    out), so one sum answers at once in the usual case (a step of a training loop, a tape's
+    values); only a sum that overflowed needs a closer look. (Call it under np.errstate: an
+    overflow in the sum is not worth a warning.)"""
+    return math.isfinite(vector.sum()) or bool(np.isfinite(vector).all())

@@ -194,9 +194,9 @@ def grads_put_back(nodes):
 
 
 def closures_walk(output, order):
-    """d output / d node, into each node's adjoint, for a graph with nodes built micrograd's way, by micrograd's own
-    walk: their closures add into .grad directly (and may write to any node, or use `=` for
-    `+=`), so the walk runs in .grad itself: every .grad zeroed, output.grad = 1,
+    """d output / d node, into each node's adjoint, for a graph with nodes built micrograd's way,
+    by micrograd's own walk: their closures add into .grad directly (and may write to any node,
+    or use `=` for `+=`), so the walk runs in .grad itself: every .grad zeroed, output.grad = 1,
     node._backward() on each node from the output back, the sums read off into the adjoints,
     and every .grad put back as it was."""
     with grads_put_back(order):

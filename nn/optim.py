@@ -16,7 +16,7 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike
 
-from autograd import Value, values_to_vector, vector_to_values
+from autograd import Value, all_finite, values_to_vector, vector_to_values
 
 
 class Optimizer:
@@ -164,14 +164,6 @@ class AdamW(Adam):
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adam": Adam, "adamw": AdamW}
-
-
-def all_finite(vector: np.ndarray) -> bool:
-    """Is every number finite? A sum is finite only if every term is (inf and NaN never cancel
-    out), so one sum answers at once in the usual case (a step of a training loop); only a sum
-    that overflowed needs a closer look. (Under np.errstate: an overflow is not worth a
-    warning.)"""
-    return math.isfinite(vector.sum()) or bool(np.isfinite(vector).all())
 
 
 def finite_number(value: object, name: str, low: float | None = None, high: float | None = None,

@@ -13,8 +13,9 @@ repeat the same shapes (a deep chain), their lines are written once, in a loop (
 
 An index that is a slice is written into the text (`b[12:28]`, made by views() and named
 `b_12_28` in the functions); any other index (an array of slots) is a constant, named after
-its group and role (`i3_in0`); so is each group's rule (`rule3`) or layer form (`layer3`). `arrays_of` lists, for each group, the indexes its lines
-use, so the constants are listed before a line is written.
+its group and role (`i3_in0`); so is each group's rule (`rule3`) or layer form (`layer3`).
+`arrays_of` lists, for each group, the indexes its lines use, so the constants are listed
+before a line is written.
 """
 import functools
 import re

@@ -9,14 +9,13 @@ eager engine to rounding.
 """
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Sequence
 from typing import Union
 
 import numpy as np
 
-from ..vectors import values_to_vector
+from ..vectors import all_finite, values_to_vector
 from ..walk import data_of
 from .codegen import write_program
 from .diagnose import explain_non_finite_gradient, explain_non_finite_values
@@ -188,13 +187,6 @@ def checked_reduction(reduction):
         raise ValueError(f"reduction is 'mean' or 'sum' (of the first output over the batch), "
                          f"got {reduction!r}"[:200])
     return reduction
-
-
-def all_finite(array):
-    # A sum is finite only if every term is (inf and NaN never cancel out), so one sum answers
-    # at once in the usual case; only a sum that overflowed needs a closer look. (Called under
-    # np.errstate(all="ignore"): inf - inf in the sum is not worth a warning.)
-    return math.isfinite(array.sum()) or bool(np.isfinite(array).all())
 
 
 class SlotArrays:
