@@ -2,6 +2,7 @@
 import importlib.util
 import math
 
+import numpy as np
 import pytest
 
 from autograd import Value, grad, hessian
@@ -65,3 +66,10 @@ def assert_agrees(ours, theirs, what):
     for a, b in zip(flat_ours, flat_theirs):
         assert math.isfinite(a), f"{what}: the engine gave {a} silently (torch {b})"
         assert math.isfinite(b) and close(a, b), f"{what}: engine {ours} vs torch {theirs}"
+
+
+def close_arrays(a, b, tolerance=1e-12):
+    """Same shape, and every pair within `tolerance` relative (absolute below 1)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(
+        (np.abs(a - b) <= tolerance * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))).all())

@@ -89,14 +89,15 @@ def test_an_unknown_reduction_is_refused(reduction):
 
 # ---- dot's layer form equals the generic evaluation of the dot rule ----
 
-def both_ways(function, batch, wrt, monkeypatch):
-    """(values, gradient) from a tape using dot's layer form, and from one without it."""
+def both_ways(function, batch, wrt, monkeypatch, marked_by="dot's layer form"):
+    """(values, gradient) from a tape using dot's layer form, and from one without it (the
+    source shows `marked_by` where the layer form is used)."""
     answers = []
     for layer in (ops.DOT.layer, None):
         with monkeypatch.context() as patch:
             patch.setattr(ops.DOT, "layer", layer)
             tape = trace(function, batch[0], wrt=wrt)
-        assert ("dot's layer form" in tape.source) == (layer is not None), tape.source
+        assert (marked_by in tape.source) == (layer is not None), tape.source
         (values,), gradient = tape.value_and_grad(batch)
         answers.append((values, gradient))
     return answers

@@ -8,12 +8,10 @@ import pytest
 import nn
 from autograd import Value, dot, grad, logsumexp, ops, trace
 from autograd.batched.codegen import grid_view
+from reference import close_arrays
+from test_batched import both_ways as batched_both_ways
 
 
-def close_arrays(a, b, tolerance=1e-12):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(
-        (np.abs(a - b) <= tolerance * np.maximum(1.0, np.maximum(np.abs(a), np.abs(b)))).all())
 
 
 def eager(function, batch, wrt):
@@ -94,15 +92,8 @@ def test_an_mlp_reads_its_weights_without_an_index():
 
 def both_ways(function, batch, wrt, monkeypatch):
     """(outputs, gradient) by dot's layer form and by the generic dot rule."""
-    answers = []
-    for layer in (ops.DOT.layer, None):
-        with monkeypatch.context() as patch:
-            patch.setattr(ops.DOT, "layer", layer)
-            tape = trace(function, batch[0], wrt=wrt)
-        assert ("per-sample weights, products summed" in tape.source) == (layer is not None)
-        (outputs,), gradient = tape.value_and_grad(batch)
-        answers.append((outputs, gradient))
-    return answers
+    return batched_both_ways(function, batch, wrt, monkeypatch,
+                             marked_by="per-sample weights, products summed")
 
 
 def per_sample_dots(rng, n):
