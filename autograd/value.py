@@ -199,7 +199,7 @@ def _binary(rule: ops.Rule) -> tuple[Callable[[Value, Value | float], Value],
     """The method pair for an arithmetic operator: `value OP other` and `other OP value`."""
 
     def method(self, other):
-        if type(other) is not Value:  # a number (or not an operand): the common case is not
+        if type(other) is not Value:  # (a Value, the common case, skips these checks)
             other = _operand(other)
             if other is None:
                 return NotImplemented
