@@ -2,6 +2,7 @@
 is written once:
 
     loss, outputs = engine.forward_backward(batch)  # the batch's objective; its gradient kept
+                                                    # (outputs=False: outputs is None)
     engine.step()                                   # the optimizer's update, from that gradient
     engine.weights(), engine.restore(weights)       # the trained parameters as one vector
     engine.write_back()                             # those weights into the model's Values
@@ -59,7 +60,9 @@ class EagerEngine:
         self.model, self.loss, self.optimizer, self.l2 = model, loss, optimizer, l2
         self.X, self.rows = X, np.asarray(rows).tolist()  # floats, not numpy scalars, in graphs
 
-    def forward_backward(self, batch: np.ndarray) -> tuple[float, np.ndarray]:
+    def forward_backward(self, batch: np.ndarray,
+                         outputs: bool = True) -> tuple[float, np.ndarray | None]:
+        want = outputs
         self.optimizer.zero_grad()
         with collector_paused():  # the step's graph has no cycles: see autograd
             outputs = [output_list(self.model(x)) for x in self.X[batch]]
@@ -67,7 +70,7 @@ class EagerEngine:
             if self.l2:
                 objective = objective + l2_penalty(self.model.parameters(), self.l2)
             objective.backward()
-        return objective.data, output_numbers(outputs)
+        return objective.data, output_numbers(outputs) if want else None
 
     def step(self) -> None:
         self.optimizer.step()
@@ -104,14 +107,18 @@ class TracedEngine:
         self.parameters = values_to_vector(optimizer.params)
         self.gradient: np.ndarray | None = None
 
-    def forward_backward(self, batch: np.ndarray) -> tuple[float, np.ndarray]:
+    def forward_backward(self, batch: np.ndarray,
+                         outputs: bool = True) -> tuple[float, np.ndarray | None]:
         try:  # (the gradient is a view into the replay's arrays: step() reads it before the
             # next forward_backward writes them again)
-            rows, self.gradient = self.replay.value_and_grad(batch, at=self.parameters)
+            rows, self.gradient = self.replay.value_and_grad(batch, at=self.parameters,
+                                                             outputs=outputs)
         except ArithmeticError as error:  # the replay names the sample by its row of X
             raise named_by_row(error) from None
-        # (objective, data loss, outputs...) rows: the objective's mean as numpy's mean
-        # computes it, without its overhead; the outputs a row per sample
+        # (objective, data loss, outputs...) rows, or (outputs=False) the objective's row: its
+        # mean as numpy's mean computes it, without its overhead; the outputs a row per sample
+        if not outputs:
+            return float(rows.sum()) / len(batch), None
         return float(rows[0].sum()) / len(batch), rows[2:].T
 
     def step(self) -> None:

@@ -260,6 +260,7 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
     in_order = np.arange(len(X))
     # every sample's outputs, for the metrics (none asked for: none kept); each epoch fills it
     outputs = np.empty((len(X), width)) if metrics else None
+    keep = outputs is not None  # (the engines read the outputs out only for it)
     try:
         for epoch in bar:
             order = rng.permutation(len(X)) if shuffle else in_order
@@ -268,7 +269,7 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 for start in range(0, len(X), batch_size):
                     batch = order[start:start + batch_size]
                     before = engine.weights()
-                    batch_loss, batch_outputs = engine.forward_backward(batch)
+                    batch_loss, batch_outputs = engine.forward_backward(batch, keep)
                     _check_progress(batch_loss, limit)  # before the step, which it may stop
                     engine.step()
                     last_good, sound_steps = before, sound_steps + 1

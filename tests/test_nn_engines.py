@@ -121,3 +121,21 @@ def test_a_loss_that_needs_plain_numbers_trains_eagerly_under_auto():
     with pytest.raises(TraceError, match="does not run on the tape's Values"):
         nn.fit(nn.MLP(2, [4, 1], seed=0), X, y, loss=nn.Loss(absolute_term, "absolute"),
                epochs=1, engine="traced", progress=False)
+
+
+def test_forward_backward_without_outputs_gives_the_same_loss_and_steps():
+    (_, eager), (_, traced) = engines()
+    (_, eager_all), (_, traced_all) = engines()
+    for batch in [np.arange(0, 10), np.array([12, 3, 29, 7]), np.arange(30)] * 2:
+        losses = []
+        for engine, with_all in ((eager, eager_all), (traced, traced_all)):
+            loss, outputs = engine.forward_backward(batch, outputs=False)
+            loss_all, outputs_all = with_all.forward_backward(batch)
+            assert outputs is None and outputs_all.shape == (len(batch), 3)
+            assert loss == loss_all
+            losses.append(loss)
+            engine.step()
+            with_all.step()
+        assert losses[0] == pytest.approx(losses[1], rel=1e-12)
+    assert np.array_equal(traced.weights(), traced_all.weights())
+    assert np.allclose(eager.weights(), traced.weights(), rtol=1e-11, atol=1e-14)

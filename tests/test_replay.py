@@ -394,3 +394,26 @@ def test_a_bias_that_is_also_a_weight_of_its_layer_gets_both_gradients():
     against_eager(bias_twice, rng.normal(size=(4, 3)), [*W.ravel(), *b])
     assert "bias_gradient(up, into=" in trace(lambda row: sum(
         dot(W[g], row, b[g]) for g in range(2)), [0.1, 0.2, 0.3], wrt=[*W.ravel(), *b]).source
+
+
+def test_a_replay_without_outputs_gives_the_first_output_alone():
+    samples = np.random.default_rng(4).normal(size=(12, 2))
+    a, b = Value(0.3), Value(-0.7)
+
+    def function(x):
+        return (a * x[0] + b * x[1]).tanh() ** 2, a * x[0] * b
+
+    tape = trace(function, samples[0], wrt=[a, b])
+    replay, again = tape.replay_on(samples), tape.replay_on(samples)
+    for rows in (np.array([3, 1, 7]), np.arange(12) % 2 == 0):
+        outputs, gradient = replay.value_and_grad(rows)
+        first, same_gradient = again.value_and_grad(rows, outputs=False)
+        assert first.shape == (len(outputs[0]),)
+        assert np.array_equal(first, outputs[0]) and np.array_equal(gradient, same_gradient)
+
+    def shared_first(x):  # the first output one number for the whole batch
+        return a * b, a * x[0]
+
+    tape = trace(shared_first, samples[0], wrt=[a, b])
+    first, _ = tape.replay_on(samples).value_and_grad([2, 5], outputs=False)
+    assert np.array_equal(first, np.full(2, a.data * b.data))

@@ -227,11 +227,15 @@ class Replay:
         batched = all(is_batched for is_batched, _ in tape.plan.outputs)
         self.output_rows = np.array([slot for _, slot in tape.plan.outputs]) if batched else None
 
-    def value_and_grad(self, rows, at=None, reduction="mean"):
+    def value_and_grad(self, rows, at=None, reduction="mean", outputs=True):
         """tape.value_and_grad(samples[rows], at, reduction), in the arrays kept for batches of
         len(rows): (the outputs as one array, a row per output, a copy; the gradient as a
         vector, a view into those arrays). rows: indices of the samples, or a boolean mask
-        over them. An error about a sample names its row of the samples."""
+        over them. An error about a sample names its row of the samples.
+
+        outputs=False: the first output alone (the loss), one number per sample, in place of
+        the outputs: a view into the arrays as the gradient is (the others are not read out,
+        which a training loop without metrics has no use for)."""
         if self.thread != threading.get_ident():
             self._serve_this_thread()
         reduction = checked_reduction(reduction)
@@ -244,6 +248,9 @@ class Replay:
                                                        reduction)
         except ArithmeticError as error:
             raise named_by_row(error, rows) from None
+        if not outputs:
+            is_batched, slot = self.tape.plan.outputs[0]
+            return (arrays.b[slot] if is_batched else np.full(len(rows), arrays.s[slot])), gradient
         if self.output_rows is None:
             return np.array(self.tape._outputs(arrays)), gradient
         return arrays.b[self.output_rows], gradient
