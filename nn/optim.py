@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograd import Value, all_finite, values_to_vector, vector_to_values
+from autograd.vectors import ignore_errors, restore_errors
 
 
 class Optimizer:
@@ -65,10 +66,13 @@ class Optimizer:
         finite gradient), as the traced engine has (its tape checks every gradient it gives), so
         that a step checks its gradient once; the result is still checked."""
         state = {key: getattr(self, key) for key in self._state}
-        with np.errstate(all="ignore"):
+        token = ignore_errors()  # (np.errstate(all="ignore"), cheaper: see autograd.vectors)
+        try:
             updated = self._update(parameters, gradient)
             bad = [] if all_finite(updated) else \
                 np.flatnonzero(~np.isfinite(updated) & np.isfinite(parameters))
+        finally:
+            restore_errors(token)
         if len(bad):
             for key, value in state.items():  # as if this step had not been asked for
                 setattr(self, key, value)

@@ -417,3 +417,22 @@ def test_a_replay_without_outputs_gives_the_first_output_alone():
     tape = trace(shared_first, samples[0], wrt=[a, b])
     first, _ = tape.replay_on(samples).value_and_grad([2, 5], outputs=False)
     assert np.array_equal(first, np.full(2, a.data * b.data))
+
+
+def test_ignore_errors_is_errstate_ignore_and_restores_what_was_set():
+    import warnings
+
+    from autograd.vectors import ignore_errors, restore_errors
+    with np.errstate(over="raise", divide="warn"):
+        before = np.geterr()
+        with pytest.raises(ZeroDivisionError):  # an exception inside: restored all the same
+            token = ignore_errors()
+            try:
+                assert set(np.geterr().values()) == {"ignore"}
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    assert np.isinf(np.ones(1) / 0.0).all() and np.isinf(np.exp([1e3])).all()
+                1 / 0
+            finally:
+                restore_errors(token)
+        assert np.geterr() == before
