@@ -436,3 +436,16 @@ def test_ignore_errors_is_errstate_ignore_and_restores_what_was_set():
             finally:
                 restore_errors(token)
         assert np.geterr() == before
+
+
+def test_a_replay_takes_its_batch_by_index_as_numpy_indexing_does():
+    samples = np.random.default_rng(5).normal(size=(9, 2))
+    a = Value(0.4)
+    tape = trace(lambda x: (a * x[0] - x[1]).tanh(), samples[0], wrt=[a])
+    replay = tape.replay_on(samples)
+    for rows in ([8, -1, 0], [2, 2, 5, 1], np.arange(9)[::-2]):  # negative, repeated, strided
+        (values,), gradient = tape.value_and_grad(samples[np.asarray(rows)])
+        replayed, replay_gradient = replay.value_and_grad(np.asarray(rows))
+        assert np.array_equal(replayed[0], values) and np.array_equal(replay_gradient, gradient)
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 0 with size 9"):
+        replay.value_and_grad(np.array([1, 9]))

@@ -114,7 +114,8 @@ class Tape:
         s[:known] = point
         if self.plan.others:
             s[known:known + len(self.plan.others)] = list(map(data_of, self.plan.others))
-        b[:self.input_count] = columns
+        if columns is not None:  # (None: the caller wrote them into b already, as a Replay does)
+            b[:self.input_count] = columns
         if arrays.views is None:  # (made once for a set of arrays: a Replay keeps them)
             arrays.views = self._views_program(s, b, arrays.gs, arrays.gb)
         self._forward_program(s, b, arrays.views[0])
@@ -221,6 +222,8 @@ class Replay:
     def __init__(self, tape, samples):
         self.tape = tape
         self.samples = tape._checked_batch(samples).copy()
+        # the samples as columns, taken straight into the arrays' input rows at each step
+        self.columns = np.ascontiguousarray(self.samples.T)
         self.arrays = {}  # batch size -> SlotArrays
         self.thread = None  # the thread it serves (the first to call it)
         # the outputs' rows of b, read in one go, where every output is per sample
@@ -240,11 +243,15 @@ class Replay:
             self._serve_this_thread()
         reduction = checked_reduction(reduction)
         rows = self._checked_rows(rows)
-        columns = self.samples[rows].T
         arrays = self.arrays.get(len(rows)) or self._new_arrays(len(rows))
+        try:  # the batch's samples as columns, into b's input rows in one call
+            self.columns.take(rows, 1, arrays.b[:self.tape.input_count])
+        except IndexError:
+            self.samples[rows]  # numpy's own message, about the rows of the samples
+            raise
         token = ignore_errors()  # (np.errstate(all="ignore"), cheaper: see autograd.vectors)
         try:
-            gradient = self.tape._forward_backward(arrays, columns, self.tape._point(at),
+            gradient = self.tape._forward_backward(arrays, None, self.tape._point(at),
                                                    reduction)
         except ArithmeticError as error:
             raise named_by_row(error, rows) from None
