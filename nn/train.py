@@ -261,6 +261,7 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
     # every sample's outputs, for the metrics (none asked for: none kept); each epoch fills it
     outputs = np.empty((len(X), width)) if metrics else None
     keep = outputs is not None  # (the engines read the outputs out only for it)
+    losses, shows_postfix = history["loss"], hasattr(bar, "set_postfix")
     try:
         for epoch in bar:
             order = rng.permutation(len(X)) if shuffle else in_order
@@ -287,8 +288,11 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 limit = DIVERGENCE * max(1.0, first_epoch_largest)
             if schedule is not None:
                 schedule.step()
-            for key, value in _scores(loss, total / len(X), outputs, classes, metrics):
-                history[key].append(value)
+            if metrics:
+                for key, value in _scores(loss, total / len(X), outputs, classes, metrics):
+                    history[key].append(value)
+            else:  # (the loss alone: _scores' first, without a generator each epoch)
+                losses.append(total / len(X))
             if validation is not None:
                 # (the model as it now is: the traced engine's evaluate reads its Values; the
                 # user gets it from the `finally` below, so an epoch without validation writes
@@ -298,7 +302,7 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 for key, value in _scores(loss, val_loss, val_outputs, val_classes,
                                           metrics):
                     history[f"val_{key}"].append(value)
-            if hasattr(bar, "set_postfix"):  # shown at the bar's next refresh, with its count
+            if shows_postfix:  # shown at the bar's next refresh, with its count
                 # (refreshing now would show a stale count: tqdm counts epochs lazily)
                 bar.set_postfix({key: f"{values[-1]:.4f}" for key, values in history.items()},
                                 refresh=False)
