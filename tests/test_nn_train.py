@@ -211,3 +211,15 @@ def test_the_progress_bar_shows_its_count_not_a_line_per_epoch(capsys):
     stale = [line for line in shown.splitlines() if " 0/40 " in line and "loss=" in line]
     assert stale == []  # a loss beside a count stuck at 0: the bar forced out of step
     assert "40/40" in shown
+
+
+@pytest.mark.parametrize("engine", ["traced", "eager"])
+def test_fit_without_metrics_records_the_same_losses(engine):
+    X, y = nn.data.xor()
+    histories = []
+    for metrics in ((), nn.train.accuracy):
+        model = nn.MLP(2, [3, 1], activation="sigmoid", output_activation="sigmoid", seed=1)
+        histories.append(nn.fit(model, X, y, loss="mse", lr=0.5, epochs=5, shuffle=False,
+                                metrics=metrics, progress=False, engine=engine))
+    assert list(histories[0]) == ["loss"] and len(histories[0]["loss"]) == 5
+    assert histories[0]["loss"] == histories[1]["loss"]
