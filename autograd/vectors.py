@@ -37,28 +37,3 @@ def all_finite(vector: np.ndarray) -> bool:
     values); only a sum that overflowed needs a closer look. (Call it under np.errstate: an
     overflow in the sum is not worth a warning.)"""
     return math.isfinite(vector.sum()) or bool(np.isfinite(vector).all())
-
-
-# np.errstate(all="ignore") for the hot paths of a training step (a Replay's step, the
-# optimizers' update_checked), without errstate's cost (~1.3 µs, most of it in building its
-# settings anew each time): the settings are made once and set for the current context, as
-# errstate sets them. Use as
-#     token = ignore_errors()
-#     try: ...
-#     finally: restore_errors(token)
-try:  # numpy >= 2: the settings live in a context variable
-    from numpy._core._multiarray_umath import _make_extobj
-    from numpy._core._ufunc_config import _extobj_contextvar
-
-    _IGNORED = _make_extobj(all="ignore")
-
-    def ignore_errors():
-        return _extobj_contextvar.set(_IGNORED)
-
-    restore_errors = _extobj_contextvar.reset
-except (ImportError, AttributeError, TypeError):  # elsewhere: np.seterr, which errstate uses
-    def ignore_errors():
-        return np.seterr(all="ignore")
-
-    def restore_errors(token):
-        np.seterr(**token)

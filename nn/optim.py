@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from autograd import Value, all_finite, values_to_vector, vector_to_values
-from autograd.vectors import ignore_errors, restore_errors
 
 
 class Optimizer:
@@ -66,13 +65,10 @@ class Optimizer:
         finite gradient), as the traced engine has (its tape checks every gradient it gives), so
         that a step checks its gradient once; the result is still checked."""
         state = {key: getattr(self, key) for key in self._state}
-        token = ignore_errors()  # (np.errstate(all="ignore"), cheaper: see autograd.vectors)
-        try:
+        with np.errstate(all="ignore"):
             updated = self._update(parameters, gradient)
             bad = [] if all_finite(updated) else \
                 np.flatnonzero(~np.isfinite(updated) & np.isfinite(parameters))
-        finally:
-            restore_errors(token)
         if len(bad):
             for key, value in state.items():  # as if this step had not been asked for
                 setattr(self, key, value)

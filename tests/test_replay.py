@@ -419,25 +419,6 @@ def test_a_replay_without_outputs_gives_the_first_output_alone():
     assert np.array_equal(first, np.full(2, a.data * b.data))
 
 
-def test_ignore_errors_is_errstate_ignore_and_restores_what_was_set():
-    import warnings
-
-    from autograd.vectors import ignore_errors, restore_errors
-    with np.errstate(over="raise", divide="warn"):
-        before = np.geterr()
-        with pytest.raises(ZeroDivisionError):  # an exception inside: restored all the same
-            token = ignore_errors()
-            try:
-                assert set(np.geterr().values()) == {"ignore"}
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error")
-                    assert np.isinf(np.ones(1) / 0.0).all() and np.isinf(np.exp([1e3])).all()
-                1 / 0
-            finally:
-                restore_errors(token)
-        assert np.geterr() == before
-
-
 def test_a_replay_takes_its_batch_by_index_as_numpy_indexing_does():
     samples = np.random.default_rng(5).normal(size=(9, 2))
     a = Value(0.4)
