@@ -62,15 +62,14 @@ class EagerEngine:
 
     def forward_backward(self, batch: np.ndarray,
                          outputs: bool = True) -> tuple[float, np.ndarray | None]:
-        want = outputs
         self.optimizer.zero_grad()
         with collector_paused():  # the step's graph has no cycles: see autograd
-            outputs = [output_list(self.model(x)) for x in self.X[batch]]
-            objective = self.loss.batch(outputs, [self.rows[i] for i in batch])
+            predictions = [output_list(self.model(x)) for x in self.X[batch]]
+            objective = self.loss.batch(predictions, [self.rows[i] for i in batch])
             if self.l2:
                 objective = objective + l2_penalty(self.model.parameters(), self.l2)
             objective.backward()
-        return objective.data, output_numbers(outputs) if want else None
+        return objective.data, output_numbers(predictions) if outputs else None
 
     def step(self) -> None:
         self.optimizer.step()

@@ -260,8 +260,7 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
     in_order = np.arange(len(X))
     # every sample's outputs, for the metrics (none asked for: none kept); each epoch fills it
     outputs = np.empty((len(X), width)) if metrics else None
-    keep = outputs is not None  # (the engines read the outputs out only for it)
-    losses, shows_postfix = history["loss"], hasattr(bar, "set_postfix")
+    shows_postfix = hasattr(bar, "set_postfix")
     try:
         for epoch in bar:
             order = rng.permutation(len(X)) if shuffle else in_order
@@ -270,7 +269,8 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 for start in range(0, len(X), batch_size):
                     batch = order[start:start + batch_size]
                     before = engine.weights()
-                    batch_loss, batch_outputs = engine.forward_backward(batch, keep)
+                    batch_loss, batch_outputs = engine.forward_backward(
+                        batch, outputs=outputs is not None)  # (read out for metrics only)
                     _check_progress(batch_loss, limit)  # before the step, which it may stop
                     engine.step()
                     last_good, sound_steps = before, sound_steps + 1
@@ -288,11 +288,8 @@ def fit(model: Module, X: ArrayLike, y: ArrayLike, loss: LossLike = "mse",
                 limit = DIVERGENCE * max(1.0, first_epoch_largest)
             if schedule is not None:
                 schedule.step()
-            if metrics:
-                for key, value in _scores(loss, total / len(X), outputs, classes, metrics):
-                    history[key].append(value)
-            else:  # (the loss alone: _scores' first, without a generator each epoch)
-                losses.append(total / len(X))
+            for key, value in _scores(loss, total / len(X), outputs, classes, metrics):
+                history[key].append(value)
             if validation is not None:
                 # (the model as it now is: the traced engine's evaluate reads its Values; the
                 # user gets it from the `finally` below, so an epoch without validation writes
